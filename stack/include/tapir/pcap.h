@@ -1,0 +1,31 @@
+/*
+ * pcap.h - classic pcap files (Ethernet, microsecond stamps) through libpcap:
+ * the recorder behind `tapir --pcap` and the reader behind `tapir replay`.
+ */
+#ifndef TAPIR_PCAP_H
+#define TAPIR_PCAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tapir/tapir.h"
+
+struct tp_pcap_writer;
+struct tp_pcap_reader;
+
+/* `epoch` is added to every stack time to give the stamp written (the
+ * wall-clock value of monotonic zero; 0 keeps stack times as they are).
+ * On failure returns NULL and writes the reason into err. */
+struct tp_pcap_writer *tp_pcap_writer_open(const char *path, tp_time epoch, char *err, size_t errlen);
+void tp_pcap_writer_frame(struct tp_pcap_writer *w, tp_time t, const uint8_t *frame, size_t len);
+void tp_pcap_writer_flush(struct tp_pcap_writer *w);
+void tp_pcap_writer_close(struct tp_pcap_writer *w);
+
+struct tp_pcap_reader *tp_pcap_reader_open(const char *path, char *err, size_t errlen);
+/* The next frame: 1 and its stamp (µs) and bytes (valid until the next
+ * call), 0 at the end, or -1 on a damaged file (reason in err). */
+int tp_pcap_reader_next(struct tp_pcap_reader *r, tp_time *t, const uint8_t **frame, size_t *len,
+			char *err, size_t errlen);
+void tp_pcap_reader_close(struct tp_pcap_reader *r);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * stats.h - every counter the stack keeps, netstat -s style.
+ * Drops are counted by reason; each name is "layer.what".
+ */
+#ifndef TAPIR_STATS_H
+#define TAPIR_STATS_H
+
+#define TP_STATS(X)                                                             \
+	X(ETH_IN, "eth.in", "frames received")                                     \
+	X(ETH_OUT, "eth.out", "frames sent")                                       \
+	X(ETH_TX_ERROR, "eth.tx_error", "frames the driver failed to send")        \
+	X(ETH_DROP_SHORT, "eth.drop_short", "frames shorter than an Ethernet header") \
+	X(ETH_DROP_NOT_US, "eth.drop_not_us", "frames for another MAC")            \
+	X(ETH_DROP_ETHERTYPE, "eth.drop_ethertype", "frames of an unknown ethertype") \
+	X(ARP_IN, "arp.in", "ARP packets received")                                \
+	X(ARP_REQUEST_OUT, "arp.request_out", "ARP requests sent")                 \
+	X(ARP_REPLY_OUT, "arp.reply_out", "ARP replies sent")                      \
+	X(ARP_GRATUITOUS_OUT, "arp.gratuitous_out", "gratuitous ARPs sent")        \
+	X(ARP_DROP_MALFORMED, "arp.drop_malformed", "ARP packets malformed")       \
+	X(ARP_DROP_NOT_US, "arp.drop_not_us", "ARP packets for another address")   \
+	X(ARP_CACHE_EVICT, "arp.cache_evict", "cache entries evicted (table full)") \
+	X(ARP_QUEUE_DROP, "arp.queue_drop", "packets dropped: resolution queue full") \
+	X(ARP_RESOLVE_FAIL, "arp.resolve_fail", "resolutions that gave up")        \
+	X(ARP_ADDR_CONFLICT, "arp.addr_conflict", "ARPs from another host claiming our address") \
+	X(IP_IN, "ip.in", "IP datagrams received")                                 \
+	X(IP_DELIVERED, "ip.delivered", "IP datagrams delivered up")               \
+	X(IP_OUT, "ip.out", "IP datagrams sent")                                   \
+	X(IP_DROP_SHORT, "ip.drop_short", "datagrams shorter than their header")   \
+	X(IP_DROP_VERSION, "ip.drop_version", "datagrams not IPv4")                \
+	X(IP_DROP_HDR_LEN, "ip.drop_hdr_len", "datagrams with a bad header length") \
+	X(IP_DROP_TOTAL_LEN, "ip.drop_total_len", "datagrams whose total length exceeds the frame") \
+	X(IP_DROP_CHECKSUM, "ip.drop_checksum", "datagrams with a bad header checksum") \
+	X(IP_DROP_NOT_US, "ip.drop_not_us", "datagrams for another address")       \
+	X(IP_DROP_BAD_SRC, "ip.drop_bad_src", "datagrams from a broadcast/multicast/zero source") \
+	X(IP_DROP_PROTOCOL, "ip.drop_protocol", "datagrams for an unknown protocol") \
+	X(IP_DROP_NO_ROUTE, "ip.drop_no_route", "datagrams with no route out")      \
+	X(IP_DROP_DF, "ip.drop_df", "datagrams too big with DF set")                \
+	X(IP_DROP_OPTIONS, "ip.drop_options", "datagrams with malformed options")  \
+	X(IP_FRAG_OUT, "ip.frag_out", "fragments sent")                            \
+	X(IP_FRAG_IN, "ip.frag_in", "fragments received")                          \
+	X(IP_REASS_OK, "ip.reass_ok", "datagrams reassembled")                     \
+	X(IP_REASS_TIMEOUT, "ip.reass_timeout", "reassemblies timed out")          \
+	X(IP_REASS_OVERLAP, "ip.reass_overlap", "reassemblies dropped for overlapping fragments") \
+	X(IP_REASS_DUP, "ip.reass_dup", "duplicate fragments ignored")            \
+	X(IP_REASS_OVERSIZE, "ip.reass_oversize", "fragments beyond 65535 bytes")  \
+	X(IP_REASS_MEMORY, "ip.reass_memory", "fragments dropped: reassembly memory full") \
+	X(IP_REASS_BAD_FRAG, "ip.reass_bad_frag", "malformed fragments")           \
+	X(ICMP_IN, "icmp.in", "ICMP messages received")                            \
+	X(ICMP_OUT, "icmp.out", "ICMP messages sent")                              \
+	X(ICMP_ECHO_IN, "icmp.echo_in", "echo requests received")                  \
+	X(ICMP_ECHO_REPLY_OUT, "icmp.echo_reply_out", "echo replies sent")         \
+	X(ICMP_ECHO_REPLY_IN, "icmp.echo_reply_in", "echo replies received")       \
+	X(ICMP_UNREACH_OUT, "icmp.unreach_out", "destination unreachables sent")   \
+	X(ICMP_UNREACH_IN, "icmp.unreach_in", "destination unreachables received") \
+	X(ICMP_RATE_LIMITED, "icmp.rate_limited", "errors not sent (rate limit)")  \
+	X(ICMP_DROP_CHECKSUM, "icmp.drop_checksum", "messages with a bad checksum") \
+	X(ICMP_DROP_MALFORMED, "icmp.drop_malformed", "messages too short or malformed") \
+	X(ICMP_DROP_BROADCAST, "icmp.drop_broadcast", "echo requests to broadcast ignored") \
+	X(ICMP_DROP_TYPE, "icmp.drop_type", "messages of a type tapir ignores")    \
+	X(MEM_FAIL, "mem.fail", "allocations that failed")
+
+enum tp_stat_id {
+#define TP_STAT_ENUM(id, name, help) TP_STAT_##id,
+	TP_STATS(TP_STAT_ENUM)
+#undef TP_STAT_ENUM
+	TP_STAT_COUNT
+};
+
+/* "ip.drop_checksum" and its one-line meaning. */
+const char *tp_stat_name(enum tp_stat_id id);
+const char *tp_stat_help(enum tp_stat_id id);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * tapir.h - the sans-IO protocol core: create a stack, attach interfaces,
+ * feed it frames and time, read its counters.
+ *
+ * The core performs no I/O and reads no clock. It is driven by three inputs
+ *   tp_input()  a received Ethernet frame
+ *   tp_poll()   the passage of time (monotonic microseconds, passed in)
+ *   socket calls (tapir/socket.h)
+ * and produces frames through each interface's transmit callback and events
+ * through the trace hook. tp_next_deadline() says when tp_poll() is next due.
+ * Everything runs on one thread; see tapir/loop.h for the runtime around it.
+ */
+#ifndef TAPIR_TAPIR_H
+#define TAPIR_TAPIR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tapir/stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef uint64_t tp_time;              /* monotonic time in microseconds */
+#define TP_TIME_NEVER UINT64_MAX
+#define TP_MSEC(ms) ((tp_time)(ms) * 1000u)
+#define TP_SEC(s) ((tp_time)(s) * 1000000u)
+
+typedef uint32_t tp_ip4;               /* IPv4 address in host byte order */
+
+struct tp_stack;
+struct tp_netif;
+
+/* Sends one complete Ethernet frame (no FCS). Returns 0 or a negative errno.
+ * The frame is only borrowed for the duration of the call. */
+typedef int (*tp_transmit_fn)(void *ctx, const uint8_t *frame, size_t len);
+
+struct tp_netif_config {
+	const char *name;       /* for messages only */
+	uint8_t mac[6];
+	tp_ip4 addr;
+	uint8_t prefix_len;     /* on-link subnet */
+	tp_ip4 gateway;         /* 0: no default route */
+	uint16_t mtu;           /* IP MTU, 68..9000; 0 means 1500 */
+};
+
+struct tp_stack_config {
+	uint64_t seed;          /* PRNG seed: fixed in tests, getrandom(2) in production */
+	tp_time start_time;     /* the clock's value at creation */
+	uint32_t icmp_rate;     /* ICMP errors per second (token bucket); 0 = default 100 */
+	uint32_t icmp_burst;    /* bucket depth; 0 = default 50 */
+	uint32_t arp_cache_size;    /* entries; 0 = default 128 */
+	uint32_t reass_mem_limit;   /* bytes held for IP reassembly; 0 = default 1 MiB */
+	uint8_t default_ttl;        /* 0 = default 64 */
+};
+
+/* Fills in defaults for every zero field. */
+void tp_stack_config_defaults(struct tp_stack_config *cfg);
+
+struct tp_stack *tp_stack_new(const struct tp_stack_config *cfg);
+void tp_stack_free(struct tp_stack *stack);
+
+/* Attaches an interface; sends a gratuitous ARP for its address.
+ * Returns NULL with errno set on a bad configuration. */
+struct tp_netif *tp_netif_add(struct tp_stack *stack, const struct tp_netif_config *cfg,
+			      tp_transmit_fn transmit, void *transmit_ctx);
+const struct tp_netif_config *tp_netif_config_of(const struct tp_netif *netif);
+
+/* A received frame. The stack copies what it keeps. */
+void tp_input(struct tp_stack *stack, struct tp_netif *netif, const uint8_t *frame, size_t len);
+
+/* Advances the clock to `now` (never backwards) and runs every timer due. */
+void tp_poll(struct tp_stack *stack, tp_time now);
+
+/* When tp_poll() must next be called, or TP_TIME_NEVER. */
+tp_time tp_next_deadline(const struct tp_stack *stack);
+
+tp_time tp_now(const struct tp_stack *stack);
+
+/* Counters (see tapir/stats.h for the list). */
+uint64_t tp_stat(const struct tp_stack *stack, enum tp_stat_id id);
+
+/* --- ICMP echo, the API under `tapir ping` ---------------------------- */
+
+struct tp_echo_reply {
+	tp_ip4 from;
+	uint16_t ident, seq;
+	uint8_t ttl;
+	const uint8_t *data;    /* payload after the 8-byte ICMP header */
+	size_t len;
+	int error;              /* 0, or -EHOSTUNREACH / -ENETUNREACH / ... for an error report */
+};
+typedef void (*tp_echo_fn)(void *ctx, const struct tp_echo_reply *reply);
+
+/* Replies to our echo requests (and errors about them) go to this handler. */
+void tp_set_echo_handler(struct tp_stack *stack, tp_echo_fn fn, void *ctx);
+
+/* Sends an ICMP echo request; `len` payload bytes, fragmented if needed.
+ * Returns 0, -ENETUNREACH (no route), -EMSGSIZE or -ENOMEM. */
+int tp_ping_send(struct tp_stack *stack, tp_ip4 dst, uint16_t ident, uint16_t seq,
+		 const uint8_t *data, size_t len);
+
+/* --- Trace hook: what tools see ---------------------------------------- */
+
+enum tp_trace_kind {
+	TP_TRACE_FRAME_IN,      /* frame, len */
+	TP_TRACE_FRAME_OUT,     /* frame, len */
+	TP_TRACE_DROP,          /* stat (the drop counter), frame/len when known */
+	TP_TRACE_STATE,         /* text: "conn ... A -> B (why)" */
+	TP_TRACE_NOTE,          /* text: anything else worth a line */
+};
+
+struct tp_trace_event {
+	enum tp_trace_kind kind;
+	tp_time time;
+	const struct tp_netif *netif;
+	const uint8_t *frame;
+	size_t len;
+	enum tp_stat_id stat;
+	const char *text;
+};
+typedef void (*tp_trace_fn)(void *ctx, const struct tp_trace_event *ev);
+
+/* One hook per stack; tools that need several chain them. */
+void tp_set_trace(struct tp_stack *stack, tp_trace_fn fn, void *ctx);
+
+/* --- Helpers for addresses --------------------------------------------- */
+
+/* Parses "a.b.c.d" into host order; returns 0 or -EINVAL. */
+int tp_ip4_parse(const char *s, tp_ip4 *out);
+/* Parses "a.b.c.d/len"; a missing /len gives 32. */
+int tp_ip4_parse_cidr(const char *s, tp_ip4 *addr, uint8_t *prefix_len);
+/* Writes "a.b.c.d" into buf (at least 16 bytes); returns buf. */
+char *tp_ip4_format(tp_ip4 a, char *buf);
+/* Parses "aa:bb:cc:dd:ee:ff"; returns 0 or -EINVAL. */
+int tp_mac_parse(const char *s, uint8_t mac[6]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
