@@ -1,0 +1,1 @@
+int cmd_replay(int argc, char **argv); int cmd_replay(int argc, char **argv) { (void)argc; (void)argv; return 2; }
