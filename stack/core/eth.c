@@ -30,7 +30,7 @@ void eth_input(struct tp_netif *nif, const uint8_t *frame, size_t len)
 		arp_input(nif, frame + 6, payload, plen);
 		break;
 	case ETHERTYPE_IPV4:
-		ip_input(nif, payload, plen);
+		ip_input_link(nif, payload, plen, eth_is_multicast(frame));
 		break;
 	default:
 		tp_drop(s, TP_STAT_ETH_DROP_ETHERTYPE, frame, len);

@@ -60,6 +60,17 @@ static struct pkb *icmp_alloc(struct tp_stack *s, uint8_t type, uint8_t code, ui
 	return p;
 }
 
+/* Errors answer only datagrams sent to one of our own addresses: never a
+ * broadcast or multicast (RFC 1122 §3.2.2), directed broadcasts included,
+ * which a reassembly timeout would otherwise answer. */
+static int is_our_unicast(const struct tp_stack *s, tp_ip4 a)
+{
+	for (int i = 0; i < s->n_netif; i++)
+		if (s->netifs[i].cfg.addr == a)
+			return 1;
+	return 0;
+}
+
 static int rate_allows(struct tp_stack *s)
 {
 	tp_time interval = TP_SEC(1) / s->cfg.icmp_rate;
@@ -78,7 +89,7 @@ void icmp_send_error(struct tp_stack *s, uint8_t type, uint8_t code, uint32_t re
 	size_t hl = (size_t)(dgram[0] & 0x0f) * 4;
 	tp_ip4 src = get_be32(dgram + 12);
 	tp_ip4 dst = get_be32(dgram + 16);
-	if (to_broadcast || ip_is_multicast(dst) || dst == 0xffffffffu)
+	if (to_broadcast || !is_our_unicast(s, dst))
 		return;
 	if (src == 0 || src == 0xffffffffu || ip_is_multicast(src))
 		return;
@@ -175,7 +186,9 @@ static void icmp_error(struct tp_stack *s, const struct ip_error *e)
 	if (e->l4_len < ICMP_HDR_LEN || e->l4[0] != ICMP_ECHO)
 		return;
 	struct tp_echo_reply r = {
-		.from = e->reporter ? e->reporter : e->dst, .ident = get_be16(e->l4 + 4),
+		/* No reporter: our own ARP gave up, so the news is from us (as
+		 * Linux's ping shows it), not from the host that never answered. */
+		.from = e->reporter ? e->reporter : e->src, .ident = get_be16(e->l4 + 4),
 		.seq = get_be16(e->l4 + 6), .error = e->err,
 	};
 	deliver_echo(s, &r);

@@ -24,22 +24,26 @@ static int is_broadcast(const struct tp_netif *nif, tp_ip4 a)
 }
 
 /* Options are skipped, not obeyed (tapir does no source routing), but they
- * must be well-formed: RFC 791 §3.1 type-length-value, EOL and NOP alone. */
-static int options_ok(const uint8_t *opt, size_t len)
+ * must be well-formed: RFC 791 §3.1 type-length-value, EOL and NOP alone.
+ * Returns -1 if they are, else the header offset of the octet at fault (the
+ * Parameter Problem pointer, RFC 792). */
+static int options_fault(const uint8_t *opt, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {
 		if (opt[i] == 0)
-			return 1;
+			return -1;
 		if (opt[i] == 1) {
 			i++;
 			continue;
 		}
-		if (i + 1 >= len || opt[i + 1] < 2 || opt[i + 1] > len - i)
-			return 0;
+		if (i + 1 >= len)
+			return (int)(IP_HDR_LEN + i);
+		if (opt[i + 1] < 2 || opt[i + 1] > len - i)
+			return (int)(IP_HDR_LEN + i + 1);
 		i += opt[i + 1];
 	}
-	return 1;
+	return -1;
 }
 
 static void deliver(struct tp_stack *s, struct ip_info *info, const uint8_t *pkt, size_t total)
@@ -58,6 +62,11 @@ static void deliver(struct tp_stack *s, struct ip_info *info, const uint8_t *pkt
 }
 
 void ip_input(struct tp_netif *nif, const uint8_t *pkt, size_t len)
+{
+	ip_input_link(nif, pkt, len, 0);
+}
+
+void ip_input_link(struct tp_netif *nif, const uint8_t *pkt, size_t len, int link_broadcast)
 {
 	struct tp_stack *s = nif->stack;
 
@@ -84,10 +93,6 @@ void ip_input(struct tp_netif *nif, const uint8_t *pkt, size_t len)
 		tp_drop(s, TP_STAT_IP_DROP_CHECKSUM, pkt, len);
 		return;
 	}
-	if (!options_ok(pkt + IP_HDR_LEN, hl - IP_HDR_LEN)) {
-		tp_drop(s, TP_STAT_IP_DROP_OPTIONS, pkt, len);
-		return;
-	}
 	struct ip_info info = {
 		.src = get_be32(pkt + 12), .dst = get_be32(pkt + 16), .proto = pkt[9],
 		.ttl = pkt[8], .tos = pkt[1], .hdr = pkt, .hdr_len = hl, .netif = nif,
@@ -102,6 +107,21 @@ void ip_input(struct tp_netif *nif, const uint8_t *pkt, size_t len)
 	info.to_broadcast = is_broadcast(nif, info.dst);
 	if (!info.to_broadcast && !is_local(s, info.dst)) {
 		tp_drop(s, TP_STAT_IP_DROP_NOT_US, pkt, len);
+		return;
+	}
+	/* RFC 1122 §3.3.6: a unicast datagram in a link-layer broadcast frame is
+	 * discarded, which also keeps §3.2.2's MUST (no ICMP error about a
+	 * link-layer broadcast) for every layer above. */
+	if (link_broadcast && !info.to_broadcast) {
+		tp_drop(s, TP_STAT_IP_DROP_LINK_BROADCAST, pkt, len);
+		return;
+	}
+	int fault = options_fault(pkt + IP_HDR_LEN, hl - IP_HDR_LEN);
+	if (fault >= 0) {
+		tp_drop(s, TP_STAT_IP_DROP_OPTIONS, pkt, len);
+		/* RFC 1122 §3.2.2.5: a host SHOULD send Parameter Problem. */
+		icmp_send_error(s, ICMP_PARAM_PROBLEM, 0, (uint32_t)fault << 24, pkt, total,
+				info.to_broadcast);
 		return;
 	}
 	uint16_t frag = get_be16(pkt + 6);
@@ -170,7 +190,6 @@ static void fill_header(uint8_t *h, const struct ip_send *how, tp_ip4 src, uint1
 
 static int link_output(struct tp_stack *s, struct tp_netif *nif, struct pkb *p, tp_ip4 nexthop)
 {
-	tp_count(s, TP_STAT_IP_OUT);
 	/* A datagram to ourselves never reaches the wire. */
 	if (is_local(s, nexthop)) {
 		ip_input(nif, p->data, p->len);
@@ -208,6 +227,7 @@ int ip_output(struct tp_stack *s, struct pkb *p, const struct ip_send *how)
 			return -EINVAL;
 		}
 		fill_header(h, how, src, (uint16_t)p->len, id, how->df ? IP_FLAG_DF : 0, ttl);
+		tp_count(s, TP_STAT_IP_OUT);
 		return link_output(s, nif, p, nexthop);
 	}
 	if (how->df) {
@@ -215,6 +235,8 @@ int ip_output(struct tp_stack *s, struct pkb *p, const struct ip_send *how)
 		pkb_free(p);
 		return -EMSGSIZE;
 	}
+	/* One datagram, however many fragments (those count in ip.frag_out). */
+	tp_count(s, TP_STAT_IP_OUT);
 	/* RFC 791 §3.2: every fragment but the last carries a multiple of 8 bytes. */
 	size_t chunk = (mtu - IP_HDR_LEN) & ~(size_t)7;
 	int err = 0;
@@ -241,8 +263,15 @@ int ip_output(struct tp_stack *s, struct pkb *p, const struct ip_send *how)
 
 void ip_report_error(struct tp_stack *s, const uint8_t *q, size_t len, struct ip_error *e)
 {
+	if (len < IP_HDR_LEN)
+		return;
 	size_t hl = (size_t)(q[0] & 0x0f) * 4;
-	if (len < IP_HDR_LEN || hl < IP_HDR_LEN || len < hl)
+	if (hl < IP_HDR_LEN || len < hl)
+		return;
+	/* Only the first fragment carries the transport header; the data of a
+	 * later one (an unresolved next hop reports every queued fragment) must
+	 * not be read as one, however much it looks like it. */
+	if (get_be16(q + 6) & IP_OFFMASK)
 		return;
 	const struct ip_proto *proto = &s->ip.protos[q[9]];
 	e->src = get_be32(q + 12);

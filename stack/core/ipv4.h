@@ -64,6 +64,9 @@ struct ip_state {
 
 void ip_init(struct tp_stack *s);
 void ip_fini(struct tp_stack *s);
+/* A datagram received on nif; link_broadcast: it came in a link-layer
+ * broadcast frame. ip_input() is for datagrams looped back inside the stack. */
+void ip_input_link(struct tp_netif *nif, const uint8_t *pkt, size_t len, int link_broadcast);
 void ip_input(struct tp_netif *nif, const uint8_t *pkt, size_t len);
 
 /* Where a datagram to dst leaves: the interface, and the next hop on it.

@@ -1,0 +1,107 @@
+/*
+ * replay.h - pcap test vectors: run a fresh stack under a virtual clock
+ * against a recorded conversation and compare what it sends, frame by frame.
+ *
+ * A vector is NAME.pcap plus a sidecar NAME.conf of `key = value` lines (see
+ * tp_replay_conf_keys below). Frames whose Ethernet source is not the stack's
+ * MAC are inputs, fed at their capture time; frames from the stack's MAC are
+ * the expectation. Used by `tapir replay` (cmd_replay) and by tapir-vecgen,
+ * which records a stack's answers to a scripted peer.
+ */
+#ifndef TAPIR_TOOLS_REPLAY_H
+#define TAPIR_TOOLS_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tapir/tapir.h"
+
+/* --- Configuration: the sidecar file, and flags that override it ------- */
+
+struct tp_replay_config {
+	struct tp_netif_config netif;   /* mac, addr/prefix, gateway, mtu */
+	struct tp_stack_config stack;   /* seed, ICMP rate limit, ...; start_time if has_start */
+	int has_mac, has_addr, has_start;
+	tp_time tolerance;              /* how far off time an emitted frame may be */
+	tp_time end;                    /* keep the clock running this long after start */
+	int expect_announce;            /* 0: the capture lacks the start-up gratuitous ARP */
+};
+
+/* Zero stack, default tolerance (10 ms), announce expected. */
+void tp_replay_config_init(struct tp_replay_config *cfg);
+
+/* Sets one key ("mac", "addr", "seed", ...) from its text value. Returns 0,
+ * or -1 with a one-line reason in err. */
+int tp_replay_config_set(struct tp_replay_config *cfg, const char *key, const char *value,
+			 char *err, size_t errlen);
+
+/* Reads a sidecar file. Returns 0, -2 if it does not exist (not an error by
+ * itself: flags may say everything), or -1 with "path:line: reason" in err. */
+int tp_replay_config_load(struct tp_replay_config *cfg, const char *path, char *err, size_t errlen);
+
+/* After loading: checks that mac and addr are known. 0 or -1 with err. */
+int tp_replay_config_check(const struct tp_replay_config *cfg, char *err, size_t errlen);
+
+/* The keys, with a one-line help each, for --help texts (NULL-terminated). */
+struct tp_replay_key {
+	const char *name, *arg, *help;
+};
+extern const struct tp_replay_key tp_replay_conf_keys[];
+
+/* Decimal seconds ("12", "0.25", "1.000001") into microseconds, exactly:
+ * at most 6 decimals, no sign, no exponent. Returns 0 or -1. */
+int tp_parse_seconds(const char *s, tp_time *out);
+
+/* --- Frames in memory --------------------------------------------------- */
+
+struct tp_frame {
+	tp_time t;
+	uint8_t *data;
+	size_t len;
+};
+
+struct tp_frame_list {
+	struct tp_frame *frames;
+	size_t count, cap;
+};
+
+/* Appends a copy of the bytes. Returns 0 or -1 (out of memory). */
+int tp_frame_list_add(struct tp_frame_list *l, tp_time t, const uint8_t *data, size_t len);
+void tp_frame_list_free(struct tp_frame_list *l);
+
+/* Reads a whole pcap. Returns 0 or -1 with the reason in err. */
+int tp_frame_list_load(struct tp_frame_list *l, const char *path, char *err, size_t errlen);
+
+/* --- Running a vector --------------------------------------------------- */
+
+enum tp_replay_mode {
+	TP_REPLAY_STRICT,       /* byte-for-byte */
+	TP_REPLAY_LOOSE,        /* tp_replay_loose_skipped fields ignored */
+	TP_REPLAY_RECORD,       /* no comparison: the capture's stack frames are replaced */
+};
+
+struct tp_replay_options {
+	const char *name;       /* for messages: the vector's name */
+	enum tp_replay_mode mode;
+	int verbose;            /* print each frame in and out */
+	const char *write_path; /* save the conversation as run (NULL: don't) */
+	FILE *out;              /* where results and diffs go */
+};
+
+/* The fields --loose does not compare (NULL-terminated), by their
+ * tp_decode_fields() names. */
+extern const char *const tp_replay_loose_skipped[];
+
+/* Exit codes, as `tapir replay` returns them. */
+enum { TP_REPLAY_PASS = 0, TP_REPLAY_FAIL = 1, TP_REPLAY_ERROR = 2 };
+
+/* Runs the capture through a fresh stack configured by cfg. Prints "PASS
+ * NAME: N in, M out" or the first difference, field by field. */
+int tp_replay_run(const struct tp_replay_config *cfg, const struct tp_frame_list *capture,
+		  const struct tp_replay_options *opt);
+
+/* NAME.pcap -> NAME.conf (or any suffix -> .conf); malloc'd, NULL on ENOMEM. */
+char *tp_replay_sidecar_path(const char *vector_path);
+
+#endif

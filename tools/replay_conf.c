@@ -1,0 +1,243 @@
+/*
+ * replay_conf.c - a vector's sidecar file (NAME.conf) and the flags that
+ * override it: one table of keys serves both, so a flag `--icmp-burst 5`
+ * and a line `icmp_burst = 5` can never mean different things.
+ */
+#include "replay.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_TOLERANCE TP_MSEC(10)
+
+const struct tp_replay_key tp_replay_conf_keys[] = {
+	{"mac", "MAC", "the stack's MAC: frames from it are the expectation (required)"},
+	{"addr", "A/N", "the stack's address and prefix length (required)"},
+	{"gateway", "A", "default gateway (default: none)"},
+	{"mtu", "N", "IP MTU, 68..9000 (default 1500)"},
+	{"seed", "N", "PRNG seed (default 0); recorded vectors depend on it"},
+	{"start", "SECONDS", "clock at stack creation, as a capture time (default: the first frame's)"},
+	{"end", "SECONDS", "keep running timers until this long after start (default: the last frame)"},
+	{"tolerance_ms", "N", "how far (ms) an emitted frame may be off its capture time (default 10)"},
+	{"announce", "yes|no", "does the capture hold the stack's start-up gratuitous ARP (default yes)"},
+	{"icmp_rate", "N", "ICMP errors per second (stack default 100)"},
+	{"icmp_burst", "N", "ICMP error bucket depth (stack default 50)"},
+	{"arp_cache_size", "N", "ARP cache entries (stack default 128)"},
+	{"reass_mem_limit", "N", "bytes held for IP reassembly (stack default 1 MiB)"},
+	{"ttl", "N", "default TTL of datagrams sent (stack default 64)"},
+	{NULL, NULL, NULL},
+};
+
+void tp_replay_config_init(struct tp_replay_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->netif.name = "replay";
+	cfg->tolerance = DEFAULT_TOLERANCE;
+	cfg->expect_announce = 1;
+}
+
+int tp_parse_seconds(const char *s, tp_time *out)
+{
+	tp_time whole = 0, frac = 0;
+	int digits = 0, decimals = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++, digits++) {
+		if (whole > (UINT64_MAX / 1000000u - 9) / 10)
+			return -1;
+		whole = whole * 10 + (tp_time)(*s - '0');
+	}
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, decimals++) {
+			if (decimals == 6)
+				return -1;
+			frac = frac * 10 + (tp_time)(*s - '0');
+		}
+		if (!decimals)
+			return -1;
+	}
+	if (!digits || *s != '\0')
+		return -1;
+	for (; decimals < 6; decimals++)
+		frac *= 10;
+	*out = whole * 1000000u + frac;
+	return 0;
+}
+
+/* Decimal or 0x-hex, nothing else (no sign, no spaces, no octal surprises). */
+static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *digits = hex ? s + 2 : s;
+	if (!(hex ? isxdigit((unsigned char)*digits) : isdigit((unsigned char)*digits)))
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(digits, &end, hex ? 16 : 10);
+	if (errno || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "1"))
+		*out = 1;
+	else if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* Numeric keys that land in a uint32_t field of the stack configuration. */
+static uint32_t *stack_u32_field(struct tp_replay_config *cfg, const char *key)
+{
+	if (!strcmp(key, "icmp_rate"))
+		return &cfg->stack.icmp_rate;
+	if (!strcmp(key, "icmp_burst"))
+		return &cfg->stack.icmp_burst;
+	if (!strcmp(key, "arp_cache_size"))
+		return &cfg->stack.arp_cache_size;
+	if (!strcmp(key, "reass_mem_limit"))
+		return &cfg->stack.reass_mem_limit;
+	return NULL;
+}
+
+int tp_replay_config_set(struct tp_replay_config *cfg, const char *key, const char *value,
+			 char *err, size_t errlen)
+{
+	uint64_t n = 0;
+	tp_time t = 0;
+	uint32_t *u32;
+	int ok;
+
+	if (!strcmp(key, "mac")) {
+		ok = tp_mac_parse(value, cfg->netif.mac) == 0 && !(cfg->netif.mac[0] & 1);
+		cfg->has_mac = ok;
+	} else if (!strcmp(key, "addr")) {
+		ok = tp_ip4_parse_cidr(value, &cfg->netif.addr, &cfg->netif.prefix_len) == 0 &&
+		     strchr(value, '/') && cfg->netif.addr != 0;
+		cfg->has_addr = ok;
+	} else if (!strcmp(key, "gateway")) {
+		ok = tp_ip4_parse(value, &cfg->netif.gateway) == 0;
+	} else if (!strcmp(key, "mtu")) {
+		ok = parse_uint(value, 68, 9000, &n) == 0;
+		cfg->netif.mtu = (uint16_t)n;
+	} else if (!strcmp(key, "seed")) {
+		ok = parse_uint(value, 0, UINT64_MAX, &n) == 0;
+		cfg->stack.seed = n;
+	} else if (!strcmp(key, "start")) {
+		ok = tp_parse_seconds(value, &t) == 0;
+		cfg->stack.start_time = t;
+		cfg->has_start = ok;
+	} else if (!strcmp(key, "end")) {
+		ok = tp_parse_seconds(value, &t) == 0;
+		cfg->end = t;
+	} else if (!strcmp(key, "tolerance_ms")) {
+		ok = parse_uint(value, 0, 3600 * 1000, &n) == 0;
+		cfg->tolerance = TP_MSEC(n);
+	} else if (!strcmp(key, "announce")) {
+		ok = parse_bool(value, &cfg->expect_announce) == 0;
+	} else if (!strcmp(key, "ttl")) {
+		ok = parse_uint(value, 1, 255, &n) == 0;
+		cfg->stack.default_ttl = (uint8_t)n;
+	} else if ((u32 = stack_u32_field(cfg, key))) {
+		ok = parse_uint(value, 1, UINT32_MAX, &n) == 0;
+		*u32 = (uint32_t)n;
+	} else {
+		snprintf(err, errlen, "unknown key '%s'", key);
+		return -1;
+	}
+	if (!ok) {
+		const struct tp_replay_key *k = tp_replay_conf_keys;
+		while (strcmp(k->name, key))
+			k++;
+		snprintf(err, errlen, "bad value '%s' for %s (%s: %s)", value, key, k->arg, k->help);
+		return -1;
+	}
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && strchr(" \t\r\n", s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+int tp_replay_config_load(struct tp_replay_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return -2;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	char *line = NULL, why[160];
+	size_t cap = 0;
+	ssize_t got;
+	int lineno = 0, rc = 0;
+	while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (strlen(line) != (size_t)got) {
+			snprintf(err, errlen, "%s:%d: NUL byte in line", path, lineno);
+			rc = -1;
+			break;
+		}
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *text = trim(line);
+		if (*text == '\0')
+			continue;
+		char *eq = strchr(text, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		char *key = trim(text), *value = trim(eq + 1);
+		if (tp_replay_config_set(cfg, key, value, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		rc = -1;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+int tp_replay_config_check(const struct tp_replay_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->has_mac || !cfg->has_addr) {
+		snprintf(err, errlen, "the stack's %s is not set (a 'mac' / 'addr' line in the sidecar, or --mac / --addr)",
+			 !cfg->has_mac ? "mac" : "addr");
+		return -1;
+	}
+	return 0;
+}
+
+char *tp_replay_sidecar_path(const char *vector_path)
+{
+	const char *slash = strrchr(vector_path, '/');
+	const char *dot = strrchr(vector_path, '.');
+	size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - vector_path) : strlen(vector_path);
+	char *p = malloc(stem + sizeof(".conf"));
+	if (!p)
+		return NULL;
+	memcpy(p, vector_path, stem);
+	memcpy(p + stem, ".conf", sizeof(".conf"));
+	return p;
+}

@@ -1,0 +1,456 @@
+/*
+ * replay_engine.c - one vector through one fresh stack under a virtual clock.
+ *
+ * The clock only moves when the capture says so: before each input frame the
+ * stack's timers are stepped one deadline at a time up to the frame's stamp,
+ * so a frame a timer sends carries the timer's own time, not the next
+ * input's. Everything the stack sends is kept, then compared in order with
+ * the capture's frames from the stack's MAC.
+ */
+#include "replay.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "tapir/pcap.h"
+
+/* A stack whose timers keep re-arming at the same instant never lets the
+ * clock move; past this many timer steps for one advance, give up. */
+#define MAX_TIMER_STEPS 1000000
+
+const char *const tp_replay_loose_skipped[] = {
+	"frame.len",            /* follows the padding */
+	"padding",              /* Ethernet padding after the datagram or ARP packet */
+	"ip.id",                /* each implementation picks its own */
+	"ip.checksum",          /* follows ip.id */
+	"icmp.checksum",        /* follows the ICMP data, which is compared */
+	"udp.checksum",
+	"tcp.checksum",
+	NULL,
+};
+
+struct run {
+	const struct tp_replay_config *cfg;
+	const struct tp_replay_options *opt;
+	struct tp_stack *stack;
+	struct tp_pcap_writer *writer;
+	struct tp_frame_list sent;      /* what the stack transmitted, with its clock */
+	tp_time start;
+	int discard_sent;               /* while creating the netif with announce = no */
+	int out_of_memory;
+};
+
+static void print_time(FILE *out, const struct run *r, tp_time t)
+{
+	tp_time rel = t - r->start;
+	fprintf(out, "%4llu.%06llu", (unsigned long long)(rel / 1000000u),
+		(unsigned long long)(rel % 1000000u));
+}
+
+static void print_frame_line(const struct run *r, const char *dir, size_t index, tp_time t,
+			     const uint8_t *frame, size_t len)
+{
+	char summary[256];
+	FILE *out = r->opt->out;
+	print_time(out, r, t);
+	fprintf(out, " %-3s #%-4zu %s\n", dir, index, tp_decode_summary(frame, len, summary, sizeof(summary)));
+}
+
+static int on_transmit(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct run *r = ctx;
+	tp_time now = tp_now(r->stack);
+
+	if (r->discard_sent)
+		return 0;
+	if (tp_frame_list_add(&r->sent, now, frame, len) < 0) {
+		r->out_of_memory = 1;       /* reported once the run ends */
+		return 0;
+	}
+	if (r->writer)
+		tp_pcap_writer_frame(r->writer, now, frame, len);
+	if (r->opt->verbose)
+		print_frame_line(r, "out", r->sent.count - 1, now, frame, len);
+	return 0;
+}
+
+/* Runs every timer due up to `target`, each at its own deadline. */
+static int advance_to(struct run *r, tp_time target)
+{
+	for (long steps = 0;; steps++) {
+		tp_time due = tp_next_deadline(r->stack);
+		if (due > target)
+			break;
+		if (steps == MAX_TIMER_STEPS)
+			return -1;
+		tp_poll(r->stack, due);
+	}
+	tp_poll(r->stack, target);
+	return 0;
+}
+
+static int from_stack(const struct run *r, const struct tp_frame *f)
+{
+	return f->len >= 12 && memcmp(f->data + 6, r->cfg->netif.mac, 6) == 0;
+}
+
+/* --- Comparing one frame ------------------------------------------------ */
+
+#define FIELD_NAME_MAX 32
+#define FIELD_VALUE_MAX 128
+
+struct field {
+	char name[FIELD_NAME_MAX];
+	char value[FIELD_VALUE_MAX];
+	int used;               /* matched while aligning two lists */
+};
+
+struct field_list {
+	struct field *items;
+	size_t count, cap;
+	int failed;
+};
+
+static void collect_field(void *ctx, const char *name, const char *value)
+{
+	struct field_list *l = ctx;
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct field *items = realloc(l->items, cap * sizeof(*items));
+		if (!items) {
+			l->failed = 1;
+			return;
+		}
+		l->items = items;
+		l->cap = cap;
+	}
+	struct field *f = &l->items[l->count++];
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	snprintf(f->value, sizeof(f->value), "%s", value);
+	f->used = 0;
+}
+
+static int decode_fields(const struct tp_frame *frame, struct field_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	tp_decode_fields(frame->data, frame->len, collect_field, l);
+	return l->failed ? -1 : 0;
+}
+
+static int loose_skips(const char *name)
+{
+	for (const char *const *s = tp_replay_loose_skipped; *s; s++)
+		if (!strcmp(*s, name))
+			return 1;
+	return 0;
+}
+
+/* The compared fields, in order, must be the same names with the same values. */
+static int loose_equal(const struct field_list *a, const struct field_list *b)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		while (i < a->count && loose_skips(a->items[i].name))
+			i++;
+		while (j < b->count && loose_skips(b->items[j].name))
+			j++;
+		if (i == a->count || j == b->count)
+			return i == a->count && j == b->count;
+		if (strcmp(a->items[i].name, b->items[j].name) || strcmp(a->items[i].value, b->items[j].value))
+			return 0;
+		i++, j++;
+	}
+}
+
+static struct field *take_by_name(struct field_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (!l->items[i].used && !strcmp(l->items[i].name, name)) {
+			l->items[i].used = 1;
+			return &l->items[i];
+		}
+	return NULL;
+}
+
+#define VALUE_COLUMN 36
+
+static const char *shown(const char *value)
+{
+	return !value ? "-" : *value ? value : "(none)";
+}
+
+/* One row; a value too wide for its column puts "got" on a line of its own. */
+static void print_field_row(FILE *out, enum tp_replay_mode mode, const char *name,
+			    const char *expected, const char *got)
+{
+	int differs = !expected || !got || strcmp(expected, got) != 0;
+	char mark = !differs ? ' ' : mode == TP_REPLAY_LOOSE && loose_skips(name) ? '~' : '*';
+	if (strlen(shown(expected)) <= VALUE_COLUMN)
+		fprintf(out, "  %c %-16s %-*s %s\n", mark, name, VALUE_COLUMN, shown(expected), shown(got));
+	else
+		fprintf(out, "  %c %-16s %s\n    %-16s %-*s %s\n", mark, name, shown(expected), "",
+			VALUE_COLUMN, "", shown(got));
+}
+
+/* Expected and got side by side, aligned by field name so that two frames of
+ * different shapes (ARP against IP) still line up where they can. */
+static void print_field_diff(FILE *out, enum tp_replay_mode mode, struct field_list *expected,
+			     struct field_list *got)
+{
+	fprintf(out, "    %-16s %-*s %s\n", "field", VALUE_COLUMN, "expected", "got");
+	for (size_t i = 0; i < expected->count; i++) {
+		struct field *e = &expected->items[i];
+		struct field *g = take_by_name(got, e->name);
+		print_field_row(out, mode, e->name, e->value, g ? g->value : NULL);
+	}
+	for (size_t i = 0; i < got->count; i++)
+		if (!got->items[i].used)
+			print_field_row(out, mode, got->items[i].name, NULL, got->items[i].value);
+	fprintf(out, "  (* differs%s)\n", mode == TP_REPLAY_LOOSE ? ", ~ differs but --loose ignores it" : "");
+}
+
+static void print_byte_diff(FILE *out, const struct tp_frame *e, const struct tp_frame *g)
+{
+	size_t n = e->len < g->len ? e->len : g->len, at = 0;
+	while (at < n && e->data[at] == g->data[at])
+		at++;
+	if (at < n)
+		fprintf(out, "  first differing byte: offset %zu (0x%02x expected, 0x%02x got)\n", at,
+			e->data[at], g->data[at]);
+	if (e->len != g->len)
+		fprintf(out, "  length: %zu bytes expected, %zu got\n", e->len, g->len);
+}
+
+static void print_header(const struct run *r, const char *what, size_t capture_index,
+			 size_t sent_index)
+{
+	fprintf(r->opt->out, "FAIL %s: %s: capture frame #%zu, the stack's frame #%zu\n", r->opt->name,
+		what, capture_index, sent_index);
+}
+
+static void print_labelled(const struct run *r, const char *label, const struct tp_frame *f)
+{
+	char summary[256];
+	fprintf(r->opt->out, "  %-8s at ", label);
+	print_time(r->opt->out, r, f->t);
+	fprintf(r->opt->out, " s: %s\n", tp_decode_summary(f->data, f->len, summary, sizeof(summary)));
+}
+
+static tp_time time_apart(tp_time a, tp_time b) { return a > b ? a - b : b - a; }
+
+/* 0 if `got` is the frame the capture expects, else prints why and returns 1
+ * (or TP_REPLAY_ERROR if decoding ran out of memory). */
+static int compare_frame(struct run *r, size_t capture_index, const struct tp_frame *expected,
+			 size_t sent_index, const struct tp_frame *got)
+{
+	FILE *out = r->opt->out;
+	int same;
+	struct field_list ef, gf;
+
+	if (decode_fields(expected, &ef) < 0 || decode_fields(got, &gf) < 0) {
+		free(ef.items);
+		free(gf.items);
+		fprintf(out, "ERROR %s: out of memory\n", r->opt->name);
+		return TP_REPLAY_ERROR;
+	}
+	if (r->opt->mode == TP_REPLAY_LOOSE)
+		same = loose_equal(&ef, &gf);
+	else
+		same = expected->len == got->len && memcmp(expected->data, got->data, got->len) == 0;
+
+	int rc = 0;
+	if (!same) {
+		print_header(r, "frames differ", capture_index, sent_index);
+		print_labelled(r, "expected", expected);
+		print_labelled(r, "got", got);
+		print_field_diff(out, r->opt->mode, &ef, &gf);
+		print_byte_diff(out, expected, got);
+		rc = TP_REPLAY_FAIL;
+	} else if (time_apart(expected->t, got->t) > r->cfg->tolerance) {
+		print_header(r, got->t > expected->t ? "frame late" : "frame early", capture_index, sent_index);
+		print_labelled(r, "expected", expected);
+		print_labelled(r, "got", got);
+		fprintf(out, "  off by %.3f ms; tolerance %.3f ms\n", (double)time_apart(expected->t, got->t) / 1000.0,
+			(double)r->cfg->tolerance / 1000.0);
+		rc = TP_REPLAY_FAIL;
+	}
+	free(ef.items);
+	free(gf.items);
+	return rc;
+}
+
+/* --- The run ------------------------------------------------------------ */
+
+static int error(const struct run *r, const char *what)
+{
+	fprintf(r->opt->out, "ERROR %s: %s\n", r->opt->name, what);
+	return TP_REPLAY_ERROR;
+}
+
+/* Stamps must never go back, nor come before the start. */
+static int check_stamps(const struct run *r, const struct tp_frame_list *capture)
+{
+	tp_time prev = r->start;
+	for (size_t i = 0; i < capture->count; i++) {
+		if (capture->frames[i].t < prev) {
+			char why[160];
+			snprintf(why, sizeof(why), "capture frame #%zu is stamped before %s", i,
+				 i ? "the frame before it" : "the configured start");
+			return error(r, why);
+		}
+		prev = capture->frames[i].t;
+	}
+	return 0;
+}
+
+/* Feeds the inputs; collects in `expected` the indices of the stack's frames. */
+static int feed(struct run *r, struct tp_netif *nif, const struct tp_frame_list *capture,
+		size_t *expected, size_t *n_expected, size_t *n_in, tp_time *last_stamp)
+{
+	for (size_t i = 0; i < capture->count; i++) {
+		const struct tp_frame *f = &capture->frames[i];
+		if (from_stack(r, f)) {
+			if (r->opt->mode != TP_REPLAY_RECORD) {
+				expected[(*n_expected)++] = i;
+				*last_stamp = f->t;
+			}
+			continue;
+		}
+		if (advance_to(r, f->t) < 0)
+			return error(r, "the stack's timers never let the clock move");
+		if (r->writer)
+			tp_pcap_writer_frame(r->writer, f->t, f->data, f->len);
+		if (r->opt->verbose)
+			print_frame_line(r, "in", i, f->t, f->data, f->len);
+		tp_input(r->stack, nif, f->data, f->len);
+		(*n_in)++;
+		*last_stamp = f->t;
+	}
+	return 0;
+}
+
+/* Runs the clock past the last frame by the tolerance, so a late frame still
+ * counts. Recording extends the end while frames keep coming near it, so the
+ * recorded vector ends exactly where its own replay will stop looking. */
+static int run_to_end(struct run *r, tp_time last_stamp)
+{
+	tp_time end = r->start + r->cfg->end;
+	if (last_stamp > end)
+		end = last_stamp;
+	end += r->cfg->tolerance;
+	for (;;) {
+		if (advance_to(r, end) < 0)
+			return error(r, "the stack's timers never let the clock move");
+		if (r->opt->mode != TP_REPLAY_RECORD || !r->sent.count)
+			return 0;
+		tp_time last_sent = r->sent.frames[r->sent.count - 1].t + r->cfg->tolerance;
+		if (last_sent <= end)
+			return 0;
+		end = last_sent;
+	}
+}
+
+/* The stack's counters that moved: in -v output they say why a frame got no
+ * answer (which drop), which the frames alone cannot show. */
+static void print_counters(const struct run *r)
+{
+	const char *sep = "counters:";
+	for (int id = 0; id < TP_STAT_COUNT; id++) {
+		uint64_t n = tp_stat(r->stack, (enum tp_stat_id)id);
+		if (n) {
+			fprintf(r->opt->out, "%s %s=%llu", sep, tp_stat_name((enum tp_stat_id)id), (unsigned long long)n);
+			sep = "";
+		}
+	}
+	fprintf(r->opt->out, "\n");
+}
+
+static int compare_all(struct run *r, const struct tp_frame_list *capture, const size_t *expected,
+		       size_t n_expected)
+{
+	size_t n = n_expected < r->sent.count ? n_expected : r->sent.count;
+	for (size_t k = 0; k < n; k++) {
+		int rc = compare_frame(r, expected[k], &capture->frames[expected[k]], k, &r->sent.frames[k]);
+		if (rc)
+			return rc;
+	}
+	if (r->sent.count > n_expected) {
+		print_header(r, "the stack sent a frame the capture does not have",
+			     capture->count, n_expected);
+		print_labelled(r, "extra", &r->sent.frames[n_expected]);
+		return TP_REPLAY_FAIL;
+	}
+	if (r->sent.count < n_expected) {
+		print_header(r, "the stack never sent a frame the capture expects",
+			     expected[r->sent.count], r->sent.count);
+		print_labelled(r, "missing", &capture->frames[expected[r->sent.count]]);
+		return TP_REPLAY_FAIL;
+	}
+	return TP_REPLAY_PASS;
+}
+
+static int run_vector(struct run *r, const struct tp_frame_list *capture, size_t *expected)
+{
+	char err[300];
+	size_t n_expected = 0, n_in = 0;
+	tp_time last_stamp = r->start;
+
+	int rc = check_stamps(r, capture);
+	if (rc)
+		return rc;
+	struct tp_stack_config scfg = r->cfg->stack;
+	scfg.start_time = r->start;
+	r->stack = tp_stack_new(&scfg);
+	if (!r->stack)
+		return error(r, "out of memory");
+	if (r->opt->write_path) {
+		r->writer = tp_pcap_writer_open(r->opt->write_path, 0, err, sizeof(err));
+		if (!r->writer)
+			return error(r, err);
+	}
+	r->discard_sent = !r->cfg->expect_announce;
+	struct tp_netif *nif = tp_netif_add(r->stack, &r->cfg->netif, on_transmit, r);
+	r->discard_sent = 0;
+	if (!nif)
+		return error(r, "the stack refused the interface configuration (mac, addr, mtu)");
+
+	rc = feed(r, nif, capture, expected, &n_expected, &n_in, &last_stamp);
+	if (!rc)
+		rc = run_to_end(r, last_stamp);
+	if (!rc && r->out_of_memory)
+		rc = error(r, "out of memory");
+	if (rc)
+		return rc;
+	if (r->opt->verbose)
+		print_counters(r);
+	if (r->opt->mode == TP_REPLAY_RECORD) {
+		fprintf(r->opt->out, "RECORDED %s: %zu in, %zu out%s%s\n", r->opt->name, n_in, r->sent.count,
+			r->opt->write_path ? " -> " : "", r->opt->write_path ? r->opt->write_path : "");
+		return TP_REPLAY_PASS;
+	}
+	rc = compare_all(r, capture, expected, n_expected);
+	if (rc == TP_REPLAY_PASS)
+		fprintf(r->opt->out, "PASS %s: %zu in, %zu out\n", r->opt->name, n_in, r->sent.count);
+	return rc;
+}
+
+int tp_replay_run(const struct tp_replay_config *cfg, const struct tp_frame_list *capture,
+		  const struct tp_replay_options *opt)
+{
+	struct run r = {.cfg = cfg, .opt = opt};
+	char err[300];
+
+	if (tp_replay_config_check(cfg, err, sizeof(err)) < 0)
+		return error(&r, err);
+	r.start = cfg->has_start ? cfg->stack.start_time : capture->count ? capture->frames[0].t : 0;
+	size_t *expected = malloc((capture->count ? capture->count : 1) * sizeof(*expected));
+	if (!expected)
+		return error(&r, "out of memory");
+	int rc = run_vector(&r, capture, expected);
+	free(expected);
+	tp_stack_free(r.stack);
+	tp_pcap_writer_close(r.writer);
+	tp_frame_list_free(&r.sent);
+	return rc;
+}
