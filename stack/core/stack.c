@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "eth.h"
+#include "sock.h"
+#include "tcp.h"
+#include "udp.h"
 
 void tp_stack_config_defaults(struct tp_stack_config *c)
 {
@@ -20,6 +23,26 @@ void tp_stack_config_defaults(struct tp_stack_config *c)
 		c->reass_mem_limit = 1u << 20;
 	if (!c->default_ttl)
 		c->default_ttl = 64;
+	if (!c->tcp_msl)
+		c->tcp_msl = TP_SEC(30);
+	if (!c->tcp_fin_timeout)
+		c->tcp_fin_timeout = TP_SEC(60);
+	if (!c->tcp_delack || c->tcp_delack > TP_MSEC(200))
+		c->tcp_delack = TP_MSEC(40);     /* RFC 1122 §4.2.3.2: never above 0.5 s; 200 ms here */
+	if (!c->tcp_syn_retries)
+		c->tcp_syn_retries = 6;
+	if (!c->tcp_retries)
+		c->tcp_retries = 12;
+	if (!c->tcp_sndbuf)
+		c->tcp_sndbuf = 256 * 1024;
+	if (!c->tcp_rcvbuf)
+		c->tcp_rcvbuf = 256 * 1024;
+	if (!c->tcp_syn_backlog)
+		c->tcp_syn_backlog = 256;
+	if (!c->max_sockets)
+		c->max_sockets = 65536;
+	if (!c->udp_rcvbuf)
+		c->udp_rcvbuf = 256 * 1024;
 }
 
 struct tp_stack *tp_stack_new(const struct tp_stack_config *cfg)
@@ -33,6 +56,10 @@ struct tp_stack *tp_stack_new(const struct tp_stack_config *cfg)
 	tp_rand_seed(&s->rng, cfg->seed);
 	ip_init(s);
 	icmp_init(s);
+	if (tcp_init(s) < 0 || udp_init(s) < 0 || sock_init(s) < 0) {
+		tp_stack_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -40,6 +67,9 @@ void tp_stack_free(struct tp_stack *s)
 {
 	if (!s)
 		return;
+	sock_fini(s);
+	tcp_fini(s);
+	udp_fini(s);
 	for (int i = 0; i < s->n_netif; i++)
 		arp_table_free(s, &s->netifs[i].arp);
 	ip_fini(s);

@@ -21,6 +21,10 @@
 
 #define TP_MAX_NETIF 4
 
+struct tcp_table;
+struct udp_state;
+struct sock_table;
+
 struct tp_netif {
 	struct tp_stack *stack;
 	struct tp_netif_config cfg;
@@ -42,6 +46,11 @@ struct tp_stack {
 
 	struct ip_state ip;
 	struct icmp_state icmp;
+	/* Upper layers, allocated by their own init so lower modules never see
+	 * their definitions. */
+	struct tcp_table *tcp;
+	struct udp_state *udp;
+	struct sock_table *socks;
 	arp_fail_fn arp_fail;    /* set by IP: report unresolved next hops */
 
 	tp_trace_fn trace;

@@ -31,6 +31,7 @@
 	X(IP_DROP_TOTAL_LEN, "ip.drop_total_len", "datagrams whose total length exceeds the frame") \
 	X(IP_DROP_CHECKSUM, "ip.drop_checksum", "datagrams with a bad header checksum") \
 	X(IP_DROP_NOT_US, "ip.drop_not_us", "datagrams for another address")       \
+	X(IP_DROP_LINK_BROADCAST, "ip.drop_link_broadcast", "unicast datagrams in a link-layer broadcast") \
 	X(IP_DROP_BAD_SRC, "ip.drop_bad_src", "datagrams from a broadcast/multicast/zero source") \
 	X(IP_DROP_PROTOCOL, "ip.drop_protocol", "datagrams for an unknown protocol") \
 	X(IP_DROP_NO_ROUTE, "ip.drop_no_route", "datagrams with no route out")      \
@@ -57,6 +58,44 @@
 	X(ICMP_DROP_MALFORMED, "icmp.drop_malformed", "messages too short or malformed") \
 	X(ICMP_DROP_BROADCAST, "icmp.drop_broadcast", "echo requests to broadcast ignored") \
 	X(ICMP_DROP_TYPE, "icmp.drop_type", "messages of a type tapir ignores")    \
+	X(TCP_IN, "tcp.in", "segments received")                                  \
+	X(TCP_OUT, "tcp.out", "segments sent")                                     \
+	X(TCP_ACTIVE_OPENS, "tcp.active_opens", "connections opened by connect")   \
+	X(TCP_PASSIVE_OPENS, "tcp.passive_opens", "connections accepted from a listener") \
+	X(TCP_ATTEMPT_FAILS, "tcp.attempt_fails", "connection attempts that failed") \
+	X(TCP_ESTAB_RESETS, "tcp.estab_resets", "established connections reset")   \
+	X(TCP_RST_IN, "tcp.rst_in", "resets received and acted on")               \
+	X(TCP_RST_OUT, "tcp.rst_out", "resets sent")                               \
+	X(TCP_RETRANS, "tcp.retrans", "segments retransmitted")                    \
+	X(TCP_RTO, "tcp.rto", "retransmission timeouts")                           \
+	X(TCP_FAST_RETRANS, "tcp.fast_retrans", "fast retransmits (3 duplicate ACKs)") \
+	X(TCP_TIMEOUTS, "tcp.timeouts", "connections ended by too many retransmissions") \
+	X(TCP_DELAYED_ACKS, "tcp.delayed_acks", "ACKs sent by the delayed-ACK timer") \
+	X(TCP_OOO_IN, "tcp.ooo_in", "out-of-order segments queued")               \
+	X(TCP_DUP_IN, "tcp.dup_in", "segments carrying only old data")            \
+	X(TCP_PERSIST_PROBES, "tcp.persist_probes", "zero-window probes sent")     \
+	X(TCP_TIME_WAIT_REUSE, "tcp.time_wait_reuse", "TIME_WAIT connections reopened by a new SYN") \
+	X(TCP_DROP_SHORT, "tcp.drop_short", "segments shorter than their header")  \
+	X(TCP_DROP_CHECKSUM, "tcp.drop_checksum", "segments with a bad checksum")  \
+	X(TCP_DROP_OPTIONS, "tcp.drop_options", "segments with malformed options") \
+	X(TCP_DROP_BROADCAST, "tcp.drop_broadcast", "segments to a broadcast address") \
+	X(TCP_DROP_NO_CONN, "tcp.drop_no_conn", "segments for no connection (reset sent)") \
+	X(TCP_DROP_UNACCEPTABLE, "tcp.drop_unacceptable", "segments outside the window (ACK sent)") \
+	X(TCP_DROP_BAD_ACK, "tcp.drop_bad_ack", "segments acknowledging what was never sent") \
+	X(TCP_DROP_OOO_FULL, "tcp.drop_ooo_full", "out-of-order segments dropped: queue full") \
+	X(TCP_DROP_SYN_QUEUE, "tcp.drop_syn_queue", "SYNs dropped: half-open queue full") \
+	X(TCP_DROP_ACCEPT_QUEUE, "tcp.drop_accept_queue", "connections dropped: accept backlog full") \
+	X(TCP_DROP_NO_SOCKETS, "tcp.drop_no_sockets", "SYNs dropped: socket limit reached") \
+	X(TCP_DROP_LISTEN, "tcp.drop_listen", "segments to a listener that were not a SYN") \
+	X(TCP_ICMP_IGNORED, "tcp.icmp_ignored", "ICMP errors outside the connection's window") \
+	X(UDP_IN, "udp.in", "datagrams received")                                  \
+	X(UDP_OUT, "udp.out", "datagrams sent")                                    \
+	X(UDP_DROP_SHORT, "udp.drop_short", "datagrams shorter than their header") \
+	X(UDP_DROP_LENGTH, "udp.drop_length", "datagrams whose length field disagrees with IP") \
+	X(UDP_DROP_CHECKSUM, "udp.drop_checksum", "datagrams with a bad checksum") \
+	X(UDP_DROP_NO_PORT, "udp.drop_no_port", "datagrams to a closed port")      \
+	X(UDP_DROP_QUEUE_FULL, "udp.drop_queue_full", "datagrams dropped: socket queue full") \
+	X(SOCK_LIMIT, "sock.limit", "sockets refused: descriptor limit reached")   \
 	X(MEM_FAIL, "mem.fail", "allocations that failed")
 
 enum tp_stat_id {

@@ -53,6 +53,18 @@ struct tp_stack_config {
 	uint32_t arp_cache_size;    /* entries; 0 = default 128 */
 	uint32_t reass_mem_limit;   /* bytes held for IP reassembly; 0 = default 1 MiB */
 	uint8_t default_ttl;        /* 0 = default 64 */
+
+	/* TCP and sockets (0 = the default in brackets) */
+	tp_time tcp_msl;            /* maximum segment lifetime; TIME_WAIT lasts 2 MSL [30 s] */
+	tp_time tcp_fin_timeout;    /* an orphan's FIN_WAIT_2 life [60 s] */
+	tp_time tcp_delack;         /* delayed-ACK timeout, at most 200 ms [40 ms] */
+	uint32_t tcp_syn_retries;   /* SYN / SYN-ACK retransmissions before giving up [6] */
+	uint32_t tcp_retries;       /* data retransmissions before ETIMEDOUT [12] */
+	uint32_t tcp_sndbuf;        /* default send buffer [256 KiB] */
+	uint32_t tcp_rcvbuf;        /* default receive buffer [256 KiB] */
+	uint32_t tcp_syn_backlog;   /* half-open connections per listener [256] */
+	uint32_t max_sockets;       /* descriptors and connections together [65536] */
+	uint32_t udp_rcvbuf;        /* bytes queued per UDP socket [256 KiB] */
 };
 
 /* Fills in defaults for every zero field. */

@@ -1,0 +1,47 @@
+#include "siphash.h"
+
+static uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+
+#define SIPROUND(v0, v1, v2, v3)                                                 \
+	do {                                                                     \
+		v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);        \
+		v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;                           \
+		v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;                           \
+		v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);        \
+	} while (0)
+
+static uint64_t load_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+uint64_t siphash24(const uint64_t key[2], const uint8_t *data, size_t len)
+{
+	uint64_t v0 = 0x736f6d6570736575ull ^ key[0];
+	uint64_t v1 = 0x646f72616e646f6dull ^ key[1];
+	uint64_t v2 = 0x6c7967656e657261ull ^ key[0];
+	uint64_t v3 = 0x7465646279746573ull ^ key[1];
+	size_t full = len & ~(size_t)7;
+
+	for (size_t i = 0; i < full; i += 8) {
+		uint64_t m = load_le64(data + i);
+		v3 ^= m;
+		SIPROUND(v0, v1, v2, v3);
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	uint64_t b = (uint64_t)len << 56;
+	for (size_t i = 0; i < (len & 7); i++)
+		b |= (uint64_t)data[full + i] << (8 * i);
+	v3 ^= b;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}

@@ -1,0 +1,55 @@
+/*
+ * sock.h - the core's socket layer: descriptors, addresses, options and
+ * readiness, over TCP and UDP. Every call is non-blocking and returns a
+ * negative errno (-EAGAIN when it would block); the runtime's BSD-like API
+ * (tapir/socket.h) adds blocking, locking and errno on top.
+ *
+ * Readiness changes are pushed through the event hook (tp_sock_set_event_hook)
+ * so the runtime can wake waiters instead of polling.
+ */
+#ifndef TP_SOCK_H
+#define TP_SOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tapir/sock.h"
+#include "tapir/tapir.h"
+
+struct tcp_conn;
+struct udp_dgram;
+
+struct tp_sock {
+	int fd;
+	int type;                   /* TP_SOCK_STREAM or TP_SOCK_DGRAM */
+	struct tp_stack *stack;
+	int error;                  /* pending error for SO_ERROR, negative errno */
+	uint8_t reuseaddr, bound, shut_rd, shut_wr;
+	uint32_t sndbuf, rcvbuf;
+	int linger;                 /* -1 off, else seconds */
+	uint8_t keepalive, nodelay;
+	uint16_t maxseg;
+	tp_ip4 laddr, raddr;        /* raddr/rport: connected peer */
+	uint16_t lport, rport;
+
+	struct tcp_conn *tcp;       /* stream sockets */
+
+	/* datagram sockets */
+	struct udp_dgram *rx_head, *rx_tail;
+	uint32_t rx_bytes, rx_count;
+	struct tp_sock *udp_next;   /* in the UDP port hash */
+};
+
+/* Socket table (sock.c) */
+int sock_init(struct tp_stack *s);
+void sock_fini(struct tp_stack *s);
+struct tp_sock *sock_get(struct tp_stack *s, int fd);
+/* Tells the runtime that fd's readiness may have changed. */
+void sock_notify(struct tp_sock *so);
+/* A socket for a connection a listener accepted (tcp.c calls it on accept). */
+struct tp_sock *sock_new(struct tp_stack *s, int type);
+void sock_release(struct tp_sock *so);
+/* Is a socket of this type bound (not yet listening/connected) to port? */
+int sock_port_bound(struct tp_stack *s, int type, tp_ip4 laddr, uint16_t port);
+
+#endif

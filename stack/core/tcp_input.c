@@ -1,0 +1,708 @@
+/*
+ * tcp_input.c - segment arrival, RFC 9293 §3.10.7, step by step in the RFC's
+ * order: CLOSED, LISTEN, SYN-SENT, then for every other state: sequence
+ * number check, RST, SYN, ACK, URG, segment text, FIN.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byteorder.h"
+#include "checksum.h"
+#include "sock.h"
+#include "stack.h"
+#include "tcp.h"
+#include "tcp_seq.h"
+
+int tcp_parse_options(const uint8_t *o, size_t n, struct tcp_seg *seg)
+{
+	size_t i = 0;
+	seg->mss = 0;
+	seg->wscale = -1;
+	seg->sack_ok = 0;
+	seg->has_ts = 0;
+	while (i < n) {
+		uint8_t kind = o[i];
+		if (kind == 0)                      /* end of option list */
+			break;
+		if (kind == 1) {                    /* no-operation */
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || o[i + 1] < 2 || o[i + 1] > n - i)
+			return -1;
+		uint8_t len = o[i + 1];
+		const uint8_t *v = o + i + 2;
+		switch (kind) {
+		case 2:
+			if (len != 4)
+				return -1;
+			seg->mss = get_be16(v);
+			break;
+		case 3:
+			if (len != 3)
+				return -1;
+			/* RFC 7323 §2.3: a shift above 14 is taken as 14. */
+			seg->wscale = (int8_t)(v[0] > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : v[0]);
+			break;
+		case 4:
+			if (len != 2)
+				return -1;
+			seg->sack_ok = 1;
+			break;
+		case 8:
+			if (len != 10)
+				return -1;
+			seg->has_ts = 1;
+			seg->ts_val = get_be32(v);
+			seg->ts_ecr = get_be32(v + 4);
+			break;
+		default:                            /* unknown or unused here: skipped */
+			break;
+		}
+		i += len;
+	}
+	return 0;
+}
+
+/* --- CLOSED and LISTEN ---------------------------------------------------- */
+
+static void closed_input(struct tp_stack *s, const struct ip_info *ip, const struct tcp_seg *seg)
+{
+	/* RFC 9293 §3.10.7.1: answer everything but a RST with a RST. */
+	if (seg->flags & TCP_RST)
+		return;
+	tp_drop(s, TP_STAT_TCP_DROP_NO_CONN, NULL, 0);
+	tcp_send_reset_for(s, ip, seg);
+}
+
+static void apply_syn_options(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	uint16_t peer_mss = seg->mss ? seg->mss : TCP_DEFAULT_MSS;
+	if (peer_mss < c->mss)
+		c->mss = peer_mss;
+	if (c->mss < 64)
+		c->mss = 64;                        /* a tiny MSS is an attack, not a path */
+	if (seg->wscale >= 0) {
+		c->ws_ok = 1;
+		c->snd_wscale = (uint8_t)seg->wscale;
+	} else {
+		c->ws_ok = 0;
+		c->snd_wscale = 0;
+		c->rcv_wscale = 0;
+	}
+	/* RFC 6928: IW10, bounded by 14600 bytes (RFC 6928 §2). */
+	uint32_t iw = 10u * c->mss;
+	uint32_t cap = 14600 > 2u * c->mss ? 14600 : 2u * c->mss;
+	c->cwnd = iw < cap ? iw : cap;
+	c->ssthresh = UINT32_MAX / 2;
+}
+
+static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const struct tcp_seg *seg)
+{
+	struct tp_stack *s = l->stack;
+
+	/* RFC 9293 §3.10.7.2 */
+	if (seg->flags & TCP_RST)
+		return;
+	if (seg->flags & TCP_ACK) {
+		tcp_send_reset_for(s, ip, seg);
+		return;
+	}
+	if (!(seg->flags & TCP_SYN)) {
+		tp_drop(s, TP_STAT_TCP_DROP_LISTEN, NULL, 0);
+		return;
+	}
+	if (l->syn_len >= s->cfg.tcp_syn_backlog) {
+		tp_drop(s, TP_STAT_TCP_DROP_SYN_QUEUE, NULL, 0);
+		return;
+	}
+	if (l->accept_len >= l->backlog) {
+		tp_drop(s, TP_STAT_TCP_DROP_ACCEPT_QUEUE, NULL, 0);
+		return;
+	}
+	if (tcp_conn_count(s) >= s->cfg.max_sockets) {
+		tp_drop(s, TP_STAT_TCP_DROP_NO_SOCKETS, NULL, 0);
+		return;
+	}
+	struct tcp_conn *c = tcp_conn_new(s, NULL);
+	if (!c)
+		return;
+	c->laddr = ip->dst;
+	c->lport = seg->dport;
+	c->raddr = ip->src;
+	c->rport = seg->sport;
+	c->listener = l;
+	c->nodelay = l->nodelay;
+	c->user_mss = l->user_mss;
+	c->keepalive = l->keepalive;
+	ring_resize(&c->rcvbuf, l->rcvbuf.cap);
+	ring_resize(&c->sndbuf, l->sndbuf.cap);
+	tcp_init_passive(c);
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	apply_syn_options(c, seg);
+	c->snd_wnd = seg->wnd;                  /* never scaled in a SYN (RFC 7323 §2.2) */
+	c->max_snd_wnd = c->snd_wnd;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = c->iss;
+	tcp_hash_insert(c);
+	c->accept_next = l->syn_head;
+	l->syn_head = c;
+	l->syn_len++;
+	/* The child is born of the listener: trace it as LISTEN -> SYN_RECEIVED. */
+	c->state = TCP_LISTEN;
+	tcp_set_state(c, TCP_SYN_RECEIVED, "SYN received");
+	tcp_send_syn(c);
+}
+
+/* --- SYN-SENT (RFC 9293 §3.10.7.3) ----------------------------------------- */
+
+static void syn_sent_input(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	int ack = seg->flags & TCP_ACK;
+
+	if (ack && (seq_leq(seg->ack, c->iss) || seq_gt(seg->ack, c->snd_max))) {
+		if (!(seg->flags & TCP_RST)) {
+			struct ip_info ip = {.src = c->raddr, .dst = c->laddr};
+			tcp_send_reset_for(c->stack, &ip, seg);
+		}
+		return;
+	}
+	if (seg->flags & TCP_RST) {
+		/* Only a RST that acknowledges our SYN counts (RFC 5961 §3.2 note). */
+		if (ack) {
+			tp_count(c->stack, TP_STAT_TCP_RST_IN);
+			tcp_drop_conn(c, -ECONNREFUSED, "RST in answer to our SYN");
+		}
+		return;
+	}
+	if (!(seg->flags & TCP_SYN))
+		return;
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	apply_syn_options(c, seg);
+	if (ack) {
+		c->snd_una = seg->ack;
+		if (c->rtt_active && seq_gt(seg->ack, c->rtt_seq)) {
+			tcp_rtt_sample(c, c->stack->now - c->rtt_start);
+			c->rtt_active = 0;
+		}
+		c->backoff = 0;
+		tp_timer_stop(c->stack, &c->rtx_timer);
+		c->snd_wnd = seg->wnd;              /* a SYN's window is never scaled */
+		c->max_snd_wnd = c->snd_wnd;
+		c->snd_wl1 = seg->seq;
+		c->snd_wl2 = seg->ack;
+		tcp_set_state(c, TCP_ESTABLISHED, "SYN-ACK received");
+		/* Data or FIN riding on the SYN-ACK is left for the peer to resend. */
+		c->ack_now = 1;
+		tcp_output(c);
+		return;
+	}
+	/* Simultaneous open (RFC 9293 §3.5, figure 7). */
+	c->snd_wnd = seg->wnd;
+	c->snd_wl1 = seg->seq;
+	tcp_set_state(c, TCP_SYN_RECEIVED, "SYN received while connecting (simultaneous open)");
+	tcp_send_syn(c);
+}
+
+/* --- synchronized states ------------------------------------------------ */
+
+/* RFC 9293 §3.10.7.4 first: the acceptability test. */
+static int acceptable(const struct tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd)
+{
+	if (seg->seg_len == 0)
+		return wnd == 0 ? seg->seq == c->rcv_nxt : seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + wnd);
+	if (wnd == 0)
+		return 0;
+	return seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + wnd) ||
+	       seq_in(seg->seq + seg->seg_len - 1, c->rcv_nxt, c->rcv_nxt + wnd);
+}
+
+/* Cuts the segment down to what lies inside [rcv_nxt, rcv_nxt + wnd). */
+static void trim_to_window(const struct tcp_conn *c, struct tcp_seg *seg, uint32_t wnd)
+{
+	if (seq_lt(seg->seq, c->rcv_nxt)) {
+		uint32_t cut = c->rcv_nxt - seg->seq;
+		if (seg->flags & TCP_SYN) {
+			seg->flags &= (uint8_t)~TCP_SYN;
+			cut--;
+			seg->seq++;
+		}
+		if (cut > seg->len) {
+			cut = seg->len;
+			seg->flags &= (uint8_t)~TCP_FIN;   /* a FIN we already have */
+		}
+		seg->data += cut;
+		seg->len -= cut;
+		seg->seq += cut;
+	}
+	uint32_t right = c->rcv_nxt + wnd;
+	if (seq_gt(seg->seq + seg->len, right)) {
+		seg->len = seq_gt(right, seg->seq) ? right - seg->seq : 0;
+		seg->flags &= (uint8_t)~TCP_FIN;
+	}
+	seg->seg_len = seg->len + !!(seg->flags & TCP_SYN) + !!(seg->flags & TCP_FIN);
+}
+
+static void update_window(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	/* RFC 9293 §3.10.7.4 fifth: only from segments newer than the last update. */
+	if (seq_lt(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq && seq_leq(c->snd_wl2, seg->ack))) {
+		c->snd_wnd = seg->wnd << c->snd_wscale;
+		c->snd_wl1 = seg->seq;
+		c->snd_wl2 = seg->ack;
+		if (c->snd_wnd > c->max_snd_wnd)
+			c->max_snd_wnd = c->snd_wnd;
+		if (c->snd_wnd > 0)
+			tcp_leave_persist(c);
+	}
+}
+
+static int our_fin_acked(const struct tcp_conn *c)
+{
+	return c->fin_sent && c->snd_una == c->fin_seq + 1;
+}
+
+/* Grows the congestion window for `acked` new bytes (RFC 5681 §3.1), or
+ * handles the end of a fast recovery (RFC 6582). */
+static void congestion_on_ack(struct tcp_conn *c, uint32_t acked)
+{
+	if (c->in_recovery) {
+		if (seq_geq(c->snd_una, c->recover)) {
+			c->in_recovery = 0;         /* full ACK: deflate */
+			c->cwnd = c->ssthresh;
+		} else {
+			/* Partial ACK: the next hole is lost too; resend it now. */
+			tcp_retransmit(c);
+			c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->mss;
+			c->cwnd += c->mss;
+		}
+		return;
+	}
+	if (c->cwnd < c->ssthresh)
+		c->cwnd += acked < c->mss ? acked : c->mss;         /* slow start (ABC, L = 1) */
+	else
+		c->cwnd += (uint32_t)((uint64_t)c->mss * c->mss / c->cwnd) ? (uint32_t)((uint64_t)c->mss * c->mss / c->cwnd) : 1;
+}
+
+static void on_duplicate_ack(struct tcp_conn *c)
+{
+	c->dupacks++;
+	if (c->in_recovery) {
+		c->cwnd += c->mss;                  /* each dup ACK: a segment has left */
+		return;
+	}
+	if (c->dupacks != 3)
+		return;
+	/* RFC 5681 §3.2 fast retransmit; RFC 6582 records where recovery ends. */
+	tp_count(c->stack, TP_STAT_TCP_FAST_RETRANS);
+	uint32_t flight = c->snd_max - c->snd_una;
+	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+	c->recover = c->snd_max;
+	c->in_recovery = 1;
+	tcp_retransmit(c);
+	c->cwnd = c->ssthresh + 3u * c->mss;
+}
+
+/* RFC 9293 §3.10.7.4 fifth, for ESTABLISHED and the closing states.
+ * Returns 0 to go on, -1 if the segment is finished with. */
+static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	struct tp_stack *s = c->stack;
+
+	/* Acknowledges what we never sent, or is older than any window we
+	 * ever had (RFC 5961 §5.2): answer with an ACK, drop. */
+	if (seq_gt(seg->ack, c->snd_max) || seq_lt(seg->ack, c->snd_una - c->max_snd_wnd)) {
+		tp_drop(s, TP_STAT_TCP_DROP_BAD_ACK, NULL, 0);
+		c->ack_now = 1;
+		return -1;
+	}
+	if (seq_gt(seg->ack, c->snd_una)) {
+		uint32_t acked = seg->ack - c->snd_una;
+		uint32_t data = acked;
+		if (c->fin_sent && seq_gt(seg->ack, c->fin_seq))
+			data--;                         /* the FIN is not in the buffer */
+		ring_drop(&c->sndbuf, data);
+		if (!c->sndbuf.len)
+			ring_free(&c->sndbuf);
+		c->snd_una = seg->ack;
+		if (seq_lt(c->snd_nxt, c->snd_una))
+			c->snd_nxt = c->snd_una;
+		if (c->rtt_active && seq_gt(seg->ack, c->rtt_seq)) {
+			tcp_rtt_sample(c, s->now - c->rtt_start);
+			c->rtt_active = 0;
+		}
+		c->backoff = 0;
+		c->dupacks = 0;
+		congestion_on_ack(c, acked);
+		/* RFC 6298 §5.2-5.3 */
+		if (c->snd_una == c->snd_max)
+			tp_timer_stop(s, &c->rtx_timer);
+		else if (!c->persist)
+			tcp_arm_rtx(c);
+		update_window(c, seg);
+		if (c->sock)
+			sock_notify(c->sock);       /* send space freed */
+	} else {
+		uint32_t old_wnd = c->snd_wnd;
+		update_window(c, seg);
+		/* RFC 5681 §2: a duplicate ACK carries no data, no window change,
+		 * and arrives while data is outstanding. */
+		if (seg->ack == c->snd_una && seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN)) &&
+		    c->snd_wnd == old_wnd && c->snd_max != c->snd_una)
+			on_duplicate_ack(c);
+		else
+			c->dupacks = 0;
+	}
+
+	switch (c->state) {
+	case TCP_FIN_WAIT_1:
+		if (our_fin_acked(c)) {
+			tcp_set_state(c, TCP_FIN_WAIT_2, "our FIN acknowledged");
+			if (!c->sock)
+				tp_timer_set(s, &c->wait_timer, s->now + s->cfg.tcp_fin_timeout);
+		}
+		break;
+	case TCP_CLOSING:
+		if (our_fin_acked(c)) {
+			tcp_set_state(c, TCP_TIME_WAIT, "our FIN acknowledged after both FINs crossed");
+			tcp_enter_time_wait(c);
+		}
+		return -1;
+	case TCP_LAST_ACK:
+		if (our_fin_acked(c)) {
+			tcp_drop_conn(c, 0, "our FIN acknowledged");
+			return -2;
+		}
+		return -1;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Takes in-order bytes into the receive buffer, then any out-of-order runs
+ * that now join on. */
+static void take_text(struct tcp_conn *c, struct tcp_seg *seg)
+{
+	struct tp_stack *s = c->stack;
+	uint32_t space = ring_space(&c->rcvbuf);
+
+	if (seg->seq != c->rcv_nxt) {
+		/* Ahead of a gap: place it now, remember the run (bounded). */
+		uint32_t off = seg->seq - c->rcv_nxt;
+		if (off >= space || c->ooo_count >= TCP_OOO_MAX_SEGS) {
+			tp_drop(s, TP_STAT_TCP_DROP_OOO_FULL, NULL, 0);
+			c->ack_now = 1;
+			return;
+		}
+		uint32_t len = seg->len < space - off ? seg->len : space - off;
+		if (ring_place(&c->rcvbuf, off, seg->data, len) < 0)
+			return;
+		struct tcp_ooo **p = &c->ooo;
+		while (*p && seq_lt((*p)->seq, seg->seq))
+			p = &(*p)->next;
+		struct tcp_ooo *o = malloc(sizeof(*o));
+		if (!o) {
+			tp_count(s, TP_STAT_MEM_FAIL);
+			return;
+		}
+		o->seq = seg->seq;
+		o->len = len;
+		o->next = *p;
+		*p = o;
+		c->ooo_count++;
+		tp_count(s, TP_STAT_TCP_OOO_IN);
+		c->ack_now = 1;                     /* RFC 5681 §4.2: a duplicate ACK at once */
+		return;
+	}
+	uint32_t len = seg->len < space ? seg->len : space;
+	if (ring_write(&c->rcvbuf, seg->data, len) != len)
+		return;
+	c->rcv_nxt += len;
+	c->bytes_in += len;
+	/* Runs that now touch or overlap the in-order edge join the stream. */
+	int filled = 0;
+	while (c->ooo && seq_leq(c->ooo->seq, c->rcv_nxt)) {
+		struct tcp_ooo *o = c->ooo;
+		uint32_t end = o->seq + o->len;
+		if (seq_gt(end, c->rcv_nxt)) {
+			uint32_t more = end - c->rcv_nxt;
+			ring_commit(&c->rcvbuf, more);
+			c->rcv_nxt += more;
+			c->bytes_in += more;
+		}
+		c->ooo = o->next;
+		c->ooo_count--;
+		free(o);
+		filled = 1;
+	}
+	if (len && c->sock)
+		sock_notify(c->sock);
+	/* RFC 1122 §4.2.3.2 / RFC 5681 §4.2: ACK at least every second full
+	 * segment, at once when a gap was filled, else within the delay. */
+	if (filled || c->ooo) {
+		c->ack_now = 1;
+	} else if (len) {
+		if (len >= c->mss)
+			c->unacked_segs++;
+		if (c->unacked_segs >= 2)
+			c->ack_now = 1;
+		else
+			tcp_schedule_delack(c);
+	}
+}
+
+static void take_fin(struct tcp_conn *c)
+{
+	c->rcv_nxt++;
+	c->fin_rcvd = 1;
+	c->ack_now = 1;
+	switch (c->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+		tcp_set_state(c, TCP_CLOSE_WAIT, "FIN received");
+		break;
+	case TCP_FIN_WAIT_1:
+		if (our_fin_acked(c)) {
+			tcp_set_state(c, TCP_TIME_WAIT, "FIN received, ours already acknowledged");
+			tcp_enter_time_wait(c);
+		} else {
+			tcp_set_state(c, TCP_CLOSING, "FIN received before ours was acknowledged");
+		}
+		break;
+	case TCP_FIN_WAIT_2:
+		tp_timer_stop(c->stack, &c->wait_timer);
+		tcp_set_state(c, TCP_TIME_WAIT, "FIN received");
+		tcp_enter_time_wait(c);
+		break;
+	default:
+		break;
+	}
+	if (c->sock)
+		sock_notify(c->sock);
+}
+
+static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
+{
+	struct tp_stack *s = c->stack;
+	uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+
+	/* first: sequence number */
+	if (!acceptable(c, seg, wnd)) {
+		/* RFC 9293 §3.10.7.4: a zero window still takes ACKs at RCV.NXT. */
+		if (!(wnd == 0 && seg->seq == c->rcv_nxt)) {
+			if (!(seg->flags & TCP_RST)) {
+				tp_drop(s, TP_STAT_TCP_DROP_UNACCEPTABLE, NULL, 0);
+				if (seg->len && seq_lt(seg->seq, c->rcv_nxt))
+					tp_count(s, TP_STAT_TCP_DUP_IN);
+				/* In TIME_WAIT this is the peer's FIN again: our last ACK
+				 * was lost. ACK again and restart the 2 MSL (§3.10.7.4). */
+				if (c->state == TCP_TIME_WAIT && (seg->flags & TCP_FIN))
+					tcp_enter_time_wait(c);
+				c->ack_now = 1;
+				tcp_output(c);
+			}
+			return;
+		}
+	}
+	trim_to_window(c, seg, wnd);
+
+	/* second: RST (RFC 5961 §3.2: only an exact hit resets; an in-window
+	 * guess earns a challenge ACK) */
+	if (seg->flags & TCP_RST) {
+		if (seg->seq != c->rcv_nxt) {
+			c->ack_now = 1;
+			tcp_output(c);
+			return;
+		}
+		tp_count(s, TP_STAT_TCP_RST_IN);
+		if (c->state == TCP_SYN_RECEIVED && c->listener) {
+			tcp_drop_conn(c, 0, "RST received: back to LISTEN");
+			return;
+		}
+		int refused = c->state == TCP_SYN_RECEIVED;
+		int quiet = c->state == TCP_CLOSING || c->state == TCP_LAST_ACK || c->state == TCP_TIME_WAIT;
+		tcp_drop_conn(c, refused ? -ECONNREFUSED : quiet ? 0 : -ECONNRESET, "RST received");
+		return;
+	}
+
+	/* fourth: SYN in a synchronized state (RFC 5961 §4.2: challenge ACK) */
+	if (seg->flags & TCP_SYN) {
+		if (c->state == TCP_SYN_RECEIVED && c->listener) {
+			tcp_drop_conn(c, 0, "SYN received again: back to LISTEN");
+			return;
+		}
+		c->ack_now = 1;
+		tcp_output(c);
+		return;
+	}
+
+	/* fifth: ACK */
+	if (!(seg->flags & TCP_ACK))
+		return;
+	if (c->state == TCP_SYN_RECEIVED) {
+		if (!seq_in(seg->ack, c->snd_una + 1, c->snd_max + 1)) {
+			struct ip_info ip = {.src = c->raddr, .dst = c->laddr};
+			tcp_send_reset_for(s, &ip, seg);
+			return;
+		}
+		if (c->rtt_active) {
+			tcp_rtt_sample(c, s->now - c->rtt_start);
+			c->rtt_active = 0;
+		}
+		c->snd_una = seg->ack;
+		c->backoff = 0;
+		tp_timer_stop(s, &c->rtx_timer);
+		c->snd_wnd = seg->wnd << c->snd_wscale;
+		c->max_snd_wnd = c->snd_wnd;
+		c->snd_wl1 = seg->seq;
+		c->snd_wl2 = seg->ack;
+		if (c->listener) {
+			tcp_child_established(c);
+			tp_count(s, TP_STAT_TCP_PASSIVE_OPENS);
+		}
+		tcp_set_state(c, TCP_ESTABLISHED, "ACK of our SYN received");
+		if (c->listener && c->listener->sock)
+			sock_notify(c->listener->sock);
+		if (c->fin_queued)                  /* closed during a simultaneous open */
+			tcp_set_state(c, TCP_FIN_WAIT_1, "application had closed");
+	} else {
+		int r = process_ack(c, seg);
+		if (r == -2)
+			return;                     /* the connection is gone */
+		if (r < 0) {
+			tcp_output(c);
+			return;
+		}
+	}
+	if (c->state == TCP_TIME_WAIT) {
+		/* RFC 9293 §3.10.7.4: the only thing that can arrive is the peer's
+		 * FIN again (our ACK was lost): ACK it and restart the 2 MSL. */
+		if (seg->flags & TCP_FIN) {
+			c->ack_now = 1;
+			tcp_enter_time_wait(c);
+			tcp_output(c);
+		}
+		return;
+	}
+
+	/* sixth: URG - not supported; urgent data is delivered inline (RFC 6093 §5). */
+
+	/* seventh: segment text */
+	if (seg->len) {
+		switch (c->state) {
+		case TCP_ESTABLISHED:
+		case TCP_FIN_WAIT_1:
+		case TCP_FIN_WAIT_2:
+			if (!c->sock && !c->listener) {
+				/* Nobody will ever read it: say so (RFC 9293 §3.10.4 / Linux). */
+				tcp_send_reset(c);
+				tcp_drop_conn(c, -ECONNRESET, "data for a closed socket");
+				return;
+			}
+			take_text(c, seg);
+			break;
+		default:
+			break;                      /* after the peer's FIN: ignored */
+		}
+	}
+
+	/* eighth: FIN, only once every byte before it is in */
+	if ((seg->flags & TCP_FIN) && seg->seq + seg->len == c->rcv_nxt && !c->fin_rcvd)
+		take_fin(c);
+	else if ((seg->flags & TCP_FIN) && c->fin_rcvd)
+		c->ack_now = 1;                     /* a retransmitted FIN: ACK it again */
+	tcp_output(c);
+}
+
+void tcp_input(struct tp_stack *s, const struct ip_info *ip, const uint8_t *d, size_t len)
+{
+	tp_count(s, TP_STAT_TCP_IN);
+	/* RFC 1122 §4.2.3.10: nothing for broadcast or multicast destinations. */
+	if (ip->to_broadcast) {
+		tp_drop(s, TP_STAT_TCP_DROP_BROADCAST, d, len);
+		return;
+	}
+	if (len < TCP_HDR_LEN || (size_t)(d[12] >> 4) * 4 < TCP_HDR_LEN || (size_t)(d[12] >> 4) * 4 > len) {
+		tp_drop(s, TP_STAT_TCP_DROP_SHORT, d, len);
+		return;
+	}
+	if (cksum_finish(cksum_add(cksum_pseudo(ip->src, ip->dst, IP_PROTO_TCP, (uint16_t)len), d, len))) {
+		tp_drop(s, TP_STAT_TCP_DROP_CHECKSUM, d, len);
+		return;
+	}
+	size_t hl = (size_t)(d[12] >> 4) * 4;
+	struct tcp_seg seg = {
+		.sport = get_be16(d), .dport = get_be16(d + 2), .seq = get_be32(d + 4),
+		.ack = get_be32(d + 8), .flags = d[13] & 0x3f, .wnd = get_be16(d + 14),
+		.urp = get_be16(d + 18), .data = d + hl, .len = (uint32_t)(len - hl),
+	};
+	if (tcp_parse_options(d + TCP_HDR_LEN, hl - TCP_HDR_LEN, &seg) < 0) {
+		tp_drop(s, TP_STAT_TCP_DROP_OPTIONS, d, len);
+		return;
+	}
+	seg.seg_len = seg.len + !!(seg.flags & TCP_SYN) + !!(seg.flags & TCP_FIN);
+
+	struct tcp_conn *c = tcp_lookup(s, ip->dst, seg.dport, ip->src, seg.sport);
+	/* RFC 9293 §3.10.7.4 note / RFC 6191: a new SYN above the old sequence
+	 * space may reopen a connection in TIME_WAIT. */
+	if (c && c->state == TCP_TIME_WAIT && (seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+	    seq_gt(seg.seq, c->rcv_nxt) && tcp_lookup_listener(s, ip->dst, seg.dport)) {
+		tp_count(s, TP_STAT_TCP_TIME_WAIT_REUSE);
+		tcp_drop_conn(c, 0, "new SYN reopens the 4-tuple");
+		c = NULL;
+	}
+	if (!c) {
+		struct tcp_conn *l = tcp_lookup_listener(s, ip->dst, seg.dport);
+		if (l)
+			listen_input(l, ip, &seg);
+		else
+			closed_input(s, ip, &seg);
+		return;
+	}
+	switch (c->state) {
+	case TCP_CLOSED:
+		closed_input(s, ip, &seg);
+		break;
+	case TCP_SYN_SENT:
+		syn_sent_input(c, &seg);
+		break;
+	default:
+		synchronized_input(c, &seg);
+	}
+}
+
+/* ICMP errors about our segments (RFC 1122 §4.2.3.9, RFC 5927 §4.1: only if
+ * the quoted sequence number is one we have in flight). */
+void tcp_error(struct tp_stack *s, const struct ip_error *e)
+{
+	if (e->l4_len < 8)
+		return;
+	uint16_t sport = get_be16(e->l4), dport = get_be16(e->l4 + 2);
+	uint32_t seq = get_be32(e->l4 + 4);
+	struct tcp_conn *c = tcp_lookup(s, e->src, sport, e->dst, dport);
+	if (!c)
+		return;
+	if (!seq_in(seq, c->snd_una, c->snd_max + 1) && !(c->state == TCP_SYN_SENT && seq == c->iss)) {
+		tp_count(s, TP_STAT_TCP_ICMP_IGNORED);
+		return;
+	}
+	/* Hard errors end a connection that is still opening; otherwise they are
+	 * soft: remembered, reported only if the connection later times out. */
+	int hard = e->err == -ECONNREFUSED || e->err == -ENOPROTOOPT;
+	if (c->state == TCP_SYN_SENT && (hard || e->reporter == 0)) {
+		tcp_drop_conn(c, hard ? -ECONNREFUSED : e->err, "ICMP error while connecting");
+		return;
+	}
+	if (e->err == -EMSGSIZE && e->mtu >= 68) {
+		uint32_t mss = (uint32_t)e->mtu - IP_HDR_LEN - TCP_HDR_LEN;
+		if (mss < c->mss && mss >= 64)
+			c->mss = (uint16_t)mss;     /* RFC 1191 path MTU discovery */
+		return;
+	}
+	if (c->sock && !c->sock->error)
+		c->sock->error = e->err;            /* soft error: SO_ERROR shows it */
+}

@@ -1,0 +1,288 @@
+/* tcp_output.c - building segments and deciding what may be sent now. */
+#include <errno.h>
+#include <string.h>
+
+#include "byteorder.h"
+#include "checksum.h"
+#include "stack.h"
+#include "tcp.h"
+#include "tcp_seq.h"
+
+#define TCP_OPT_MAX 40
+
+/* The window we offer: the free receive buffer, with receiver-side silly
+ * window avoidance (RFC 1122 §4.2.3.3 / RFC 9293 §3.8.6.2.2): the right edge
+ * only moves by at least min(MSS, half the buffer), and never backwards. */
+uint32_t tcp_rcv_window(struct tcp_conn *c)
+{
+	uint32_t space = ring_space(&c->rcvbuf);
+	uint32_t offered = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t threshold = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
+	uint32_t max = (uint32_t)65535 << c->rcv_wscale;
+
+	if (space > max)
+		space = max;
+	if (space < offered + threshold && space < c->rcvbuf.cap)
+		return offered;
+	return space > offered ? space : offered;
+}
+
+static size_t build_syn_options(struct tcp_conn *c, uint8_t *o)
+{
+	size_t n = 0;
+	uint16_t mss = (uint16_t)tcp_mss_for(c->stack, c->raddr);
+	if (c->user_mss && c->user_mss < mss)
+		mss = c->user_mss;
+	o[n++] = 2;                         /* MSS, RFC 9293 §3.7.1 */
+	o[n++] = 4;
+	put_be16(o + n, mss);
+	n += 2;
+	/* Window scale (RFC 7323 §2.2): offered on our SYN, or on the SYN-ACK
+	 * only if the peer offered it first. */
+	if (c->state == TCP_SYN_SENT || c->ws_ok) {
+		o[n++] = 1;                 /* NOP to align */
+		o[n++] = 3;
+		o[n++] = 3;
+		o[n++] = c->rcv_wscale;
+	}
+	return n;
+}
+
+/* Sends one segment: header, options, `len` bytes of the send buffer from
+ * sequence `seq`. Returns 0 or a negative errno. */
+static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t len)
+{
+	struct tp_stack *s = c->stack;
+	uint8_t opts[TCP_OPT_MAX];
+	size_t olen = flags & TCP_SYN ? build_syn_options(c, opts) : 0;
+	size_t hl = TCP_HDR_LEN + olen;
+	struct pkb *p = pkb_alloc(PKB_HEADROOM, hl + len);
+	if (!p) {
+		tp_count(s, TP_STAT_MEM_FAIL);
+		return -ENOMEM;
+	}
+	uint8_t *h = pkb_put(p, hl + len);
+	if (len)
+		ring_peek(&c->sndbuf, seq - c->snd_una, h + hl, len);
+
+	uint32_t wnd = 0;
+	if (!(flags & TCP_RST)) {
+		wnd = tcp_rcv_window(c);
+		/* RFC 7323 §2.2: the window in a SYN is never scaled. */
+		uint32_t field = flags & TCP_SYN ? (wnd > 65535 ? 65535 : wnd) : wnd >> c->rcv_wscale;
+		if (field > 65535)
+			field = 65535;
+		wnd = field;
+		if (flags & TCP_ACK)
+			c->rcv_adv = c->rcv_nxt + (flags & TCP_SYN ? wnd : wnd << c->rcv_wscale);
+	}
+	put_be16(h, c->lport);
+	put_be16(h + 2, c->rport);
+	put_be32(h + 4, seq);
+	put_be32(h + 8, flags & TCP_ACK ? c->rcv_nxt : 0);
+	h[12] = (uint8_t)((hl / 4) << 4);
+	h[13] = flags;
+	put_be16(h + 14, (uint16_t)wnd);
+	put_be16(h + 16, 0);
+	put_be16(h + 18, 0);
+	memcpy(h + TCP_HDR_LEN, opts, olen);
+	uint32_t sum = cksum_pseudo(c->laddr, c->raddr, IP_PROTO_TCP, (uint16_t)(hl + len));
+	put_be16(h + 16, cksum_finish(cksum_add(sum, h, hl + len)));
+
+	if (flags & TCP_ACK) {
+		c->ack_now = 0;
+		c->unacked_segs = 0;
+		tp_timer_stop(s, &c->delack_timer);
+	}
+	tp_count(s, TP_STAT_TCP_OUT);
+	if (flags & TCP_RST)
+		tp_count(s, TP_STAT_TCP_RST_OUT);
+	c->bytes_out += len;
+	struct ip_send how = {.src = c->laddr, .dst = c->raddr, .proto = IP_PROTO_TCP, .df = 1};
+	return ip_output(s, p, &how);
+}
+
+void tcp_send_syn(struct tcp_conn *c)
+{
+	uint8_t flags = c->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK;
+	send_segment(c, c->iss, flags, 0);
+	c->snd_nxt = c->iss + 1;
+	if (seq_gt(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
+	if (!c->rtt_active && c->backoff == 0) {
+		c->rtt_active = 1;
+		c->rtt_seq = c->iss;
+		c->rtt_start = c->stack->now;
+	}
+	tcp_arm_rtx(c);
+}
+
+/* The sequence number for a segment without data. Not snd_nxt: during a
+ * go-back-N retransmission it points into old data the peer may already
+ * hold, and a pure ACK numbered there fails the peer's acceptability test,
+ * whose ACK of it then fails ours, for ever. snd_max, but never past the
+ * right edge of the peer's window, which it may have shut since (the same
+ * rule as Linux's tcp_acceptable_seq()). */
+static uint32_t control_seq(const struct tcp_conn *c)
+{
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+	return seq_lt(wnd_end, c->snd_max) ? seq_max(wnd_end, c->snd_una) : c->snd_max;
+}
+
+void tcp_send_ack(struct tcp_conn *c)
+{
+	send_segment(c, control_seq(c), TCP_ACK, 0);
+}
+
+void tcp_send_reset(struct tcp_conn *c)
+{
+	send_segment(c, control_seq(c), TCP_RST | TCP_ACK, 0);
+}
+
+/* RFC 9293 §3.10.7.1: the reset takes its numbers from the offending segment. */
+void tcp_send_reset_for(struct tp_stack *s, const struct ip_info *ip, const struct tcp_seg *seg)
+{
+	struct tcp_conn c;
+	memset(&c, 0, sizeof(c));
+	c.stack = s;
+	c.laddr = ip->dst;
+	c.raddr = ip->src;
+	c.lport = seg->dport;
+	c.rport = seg->sport;
+	tp_timer_init(&c.delack_timer, NULL);
+	if (seg->flags & TCP_ACK) {
+		send_segment(&c, seg->ack, TCP_RST, 0);
+	} else {
+		c.rcv_nxt = seg->seq + seg->seg_len;
+		send_segment(&c, 0, TCP_RST | TCP_ACK, 0);
+	}
+}
+
+static int synchronized(const struct tcp_conn *c)
+{
+	return c->state >= TCP_ESTABLISHED;
+}
+
+/* Bytes of the send buffer not yet sent (from snd_nxt). */
+static uint32_t unsent(const struct tcp_conn *c)
+{
+	uint32_t off = c->snd_nxt - c->snd_una;
+	return off < c->sndbuf.len ? c->sndbuf.len - off : 0;
+}
+
+/* The FIN is queued and not in flight: never sent, or pulled back by an RTO. */
+static int fin_ready(const struct tcp_conn *c)
+{
+	return c->fin_queued && !(c->fin_sent && seq_gt(c->snd_nxt, c->fin_seq));
+}
+
+static void start_rtt(struct tcp_conn *c, uint32_t seq)
+{
+	/* Karn: time only segments sent for the first time. */
+	if (!c->rtt_active && seq_geq(seq, c->snd_max)) {
+		c->rtt_active = 1;
+		c->rtt_seq = seq;
+		c->rtt_start = c->stack->now;
+	}
+}
+
+void tcp_output(struct tcp_conn *c)
+{
+	if (!synchronized(c) || c->state == TCP_TIME_WAIT) {
+		if (c->ack_now && c->state == TCP_TIME_WAIT)
+			tcp_send_ack(c);
+		/* The peer resent its SYN: our SYN-ACK was lost, send it again. */
+		if (c->ack_now && c->state == TCP_SYN_RECEIVED) {
+			c->ack_now = 0;
+			send_segment(c, c->iss, TCP_SYN | TCP_ACK, 0);
+		}
+		return;
+	}
+	for (;;) {
+		uint32_t flight = c->snd_nxt - c->snd_una;
+		uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+		uint32_t usable = wnd > flight ? wnd - flight : 0;
+		uint32_t avail = unsent(c);
+		uint32_t len = avail < usable ? avail : usable;
+		if (len > c->mss)
+			len = c->mss;
+		int fin = fin_ready(c) && len == avail;
+
+		if (len > 0 && len < c->mss) {
+			/* Nagle (RFC 896), unless TCP_NODELAY; sender-side SWS
+			 * avoidance (RFC 1122 §4.2.3.4): a small segment goes only
+			 * if it empties the buffer, or is half the largest window. */
+			int all = len == avail;
+			int nagle_ok = c->nodelay || flight == 0;
+			int big = c->max_snd_wnd && len >= c->max_snd_wnd / 2;
+			if (!((all && nagle_ok) || (big && nagle_ok) || fin))
+				len = 0, fin = 0;
+		}
+		if (len == 0 && !fin)
+			break;
+		uint8_t flags = TCP_ACK;
+		if (fin)
+			flags |= TCP_FIN;
+		if (len && len == avail)
+			flags |= TCP_PSH;
+		uint32_t seq = c->snd_nxt;
+		if (send_segment(c, seq, flags, len) < 0 && len == 0)
+			break;
+		start_rtt(c, seq);
+		if (fin) {
+			c->fin_seq = seq + len;
+			c->fin_sent = 1;
+		}
+		c->snd_nxt = seq + len + (fin ? 1 : 0);
+		if (seq_gt(c->snd_nxt, c->snd_max)) {
+			c->snd_max = c->snd_nxt;
+		} else if (len) {
+			c->retransmits++;
+			tp_count(c->stack, TP_STAT_TCP_RETRANS);
+		}
+		if (!tp_timer_armed(&c->rtx_timer))
+			tcp_arm_rtx(c);
+		if (fin)
+			break;
+	}
+	/* Data waits, nothing is in flight, and the window lets nothing go. */
+	if (unsent(c) && c->snd_nxt == c->snd_una)
+		tcp_enter_persist(c);
+	if (c->ack_now)
+		tcp_send_ack(c);
+}
+
+/* A zero-window probe: one byte, new the first time, then the same byte
+ * again while the window stays shut. */
+void tcp_send_probe(struct tcp_conn *c)
+{
+	if (!c->sndbuf.len)
+		return;
+	if (c->snd_nxt == c->snd_una) {
+		send_segment(c, c->snd_nxt, TCP_ACK, 1);
+		c->snd_nxt++;
+		if (seq_gt(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+	} else {
+		send_segment(c, c->snd_una, TCP_ACK, 1);
+	}
+}
+
+/* One segment from snd_una, the oldest unacknowledged (fast retransmit,
+ * NewReno partial ACKs). snd_nxt does not move. */
+void tcp_retransmit(struct tcp_conn *c)
+{
+	uint32_t outstanding = c->snd_max - c->snd_una;
+	uint32_t data = outstanding < c->sndbuf.len ? outstanding : c->sndbuf.len;
+	uint32_t len = data < c->mss ? data : c->mss;
+	uint8_t flags = TCP_ACK;
+	if (c->fin_sent && len == c->sndbuf.len && seq_gt(c->snd_max, c->snd_una + len))
+		flags |= TCP_FIN;
+	if (len == 0 && !(flags & TCP_FIN))
+		return;
+	if (c->rtt_active && seq_geq(c->rtt_seq, c->snd_una))
+		c->rtt_active = 0;      /* Karn: that sample is now ambiguous */
+	send_segment(c, c->snd_una, flags, len);
+	c->retransmits++;
+	tp_count(c->stack, TP_STAT_TCP_RETRANS);
+}

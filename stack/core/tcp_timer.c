@@ -1,0 +1,159 @@
+/* tcp_timer.c - retransmission (RFC 6298), persist, delayed ACK and 2MSL. */
+#include <errno.h>
+
+#include "stack.h"
+#include "tcp.h"
+#include "tcp_seq.h"
+
+#define RTO_MIN TP_MSEC(200)     /* RFC 6298 §2.4 says 1 s; Linux and the BSDs use 200 ms */
+#define RTO_MAX TP_SEC(60)       /* RFC 6298 §2.5 */
+#define PERSIST_MIN TP_MSEC(500)
+#define PERSIST_MAX TP_SEC(60)
+
+static void rtx_expired(struct tp_stack *s, struct tp_timer *t);
+static void delack_expired(struct tp_stack *s, struct tp_timer *t);
+static void wait_expired(struct tp_stack *s, struct tp_timer *t);
+
+void tcp_timers_init(struct tcp_conn *c)
+{
+	tp_timer_init(&c->rtx_timer, rtx_expired);
+	tp_timer_init(&c->delack_timer, delack_expired);
+	tp_timer_init(&c->wait_timer, wait_expired);
+}
+
+void tcp_timers_stop(struct tcp_conn *c)
+{
+	tp_timer_stop(c->stack, &c->rtx_timer);
+	tp_timer_stop(c->stack, &c->delack_timer);
+	tp_timer_stop(c->stack, &c->wait_timer);
+}
+
+static tp_time clamp(tp_time v, tp_time lo, tp_time hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* RFC 6298 §2.2-2.3, with alpha = 1/8 and beta = 1/4. */
+void tcp_rtt_sample(struct tcp_conn *c, tp_time r)
+{
+	if (r == 0)
+		r = 1;
+	if (c->srtt == 0) {
+		c->srtt = r;
+		c->rttvar = r / 2;
+	} else {
+		tp_time diff = c->srtt > r ? c->srtt - r : r - c->srtt;
+		c->rttvar = (3 * c->rttvar + diff) / 4;
+		c->srtt = (7 * c->srtt + r) / 8;
+	}
+	c->rto = clamp(c->srtt + 4 * c->rttvar, RTO_MIN, RTO_MAX);
+}
+
+void tcp_arm_rtx(struct tcp_conn *c)
+{
+	tp_time when = clamp(c->rto << (c->backoff < 10 ? c->backoff : 10), RTO_MIN, RTO_MAX);
+	tp_timer_set(c->stack, &c->rtx_timer, c->stack->now + when);
+}
+
+/* RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: with data waiting and the peer's
+ * window shut, probe it with backoff for as long as it keeps answering. The
+ * same timer overrides sender-side SWS avoidance (RFC 1122 §4.2.3.4). */
+void tcp_enter_persist(struct tcp_conn *c)
+{
+	if (c->persist)
+		return;
+	c->persist = 1;
+	c->persist_backoff = 0;
+	tp_timer_set(c->stack, &c->rtx_timer, c->stack->now + clamp(c->rto, PERSIST_MIN, PERSIST_MAX));
+}
+
+void tcp_leave_persist(struct tcp_conn *c)
+{
+	if (!c->persist)
+		return;
+	c->persist = 0;
+	c->persist_backoff = 0;
+	tp_timer_stop(c->stack, &c->rtx_timer);
+	if (c->snd_una != c->snd_max)
+		tcp_arm_rtx(c);
+}
+static void rtx_expired(struct tp_stack *s, struct tp_timer *t)
+{
+	struct tcp_conn *c = container_of(t, struct tcp_conn, rtx_timer);
+	int handshake = c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED;
+
+	if (c->persist) {
+		tp_count(s, TP_STAT_TCP_PERSIST_PROBES);
+		tcp_send_probe(c);
+		if (c->persist_backoff < 7)
+			c->persist_backoff++;
+		tp_time base = clamp(c->rto, PERSIST_MIN, PERSIST_MAX);
+		tp_timer_set(s, t, s->now + clamp(base << c->persist_backoff, PERSIST_MIN, PERSIST_MAX));
+		return;
+	}
+	if (c->snd_una == c->snd_max)
+		return;                             /* everything was acknowledged */
+	uint32_t limit = handshake ? s->cfg.tcp_syn_retries : s->cfg.tcp_retries;
+	if (c->backoff >= limit) {
+		tp_count(s, TP_STAT_TCP_TIMEOUTS);
+		if (c->state != TCP_SYN_SENT && c->state != TCP_SYN_RECEIVED)
+			tcp_send_reset(c);
+		tcp_drop_conn(c, -ETIMEDOUT, "retransmission limit reached");
+		return;
+	}
+	tp_count(s, TP_STAT_TCP_RTO);
+	c->backoff++;
+	c->rtt_active = 0;                      /* Karn */
+	/* RFC 5681 §3.1 eq. 4 and after an RTO one segment at a time. */
+	uint32_t flight = c->snd_max - c->snd_una;
+	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+	c->cwnd = c->mss;
+	c->in_recovery = 0;
+	c->dupacks = 0;
+	/* RFC 6298 §5.5-5.7: back off and start again from the oldest. */
+	if (handshake) {
+		c->retransmits++;
+		tp_count(s, TP_STAT_TCP_RETRANS);
+		tcp_send_syn(c);
+		return;
+	}
+	c->snd_nxt = c->snd_una;
+	tp_timer_stop(s, &c->rtx_timer);
+	tcp_output(c);
+	if (!tp_timer_armed(&c->rtx_timer))
+		tcp_arm_rtx(c);
+}
+
+void tcp_schedule_delack(struct tcp_conn *c)
+{
+	if (!tp_timer_armed(&c->delack_timer))
+		tp_timer_set(c->stack, &c->delack_timer, c->stack->now + c->stack->cfg.tcp_delack);
+}
+
+static void delack_expired(struct tp_stack *s, struct tp_timer *t)
+{
+	struct tcp_conn *c = container_of(t, struct tcp_conn, delack_timer);
+	tp_count(s, TP_STAT_TCP_DELAYED_ACKS);
+	c->ack_now = 1;
+	tcp_output(c);
+}
+
+void tcp_enter_time_wait(struct tcp_conn *c)
+{
+	/* RFC 9293 §3.6.1: 2 MSL, so that our last ACK can be resent if lost
+	 * and old duplicates of this connection die before the 4-tuple returns. */
+	tp_timer_stop(c->stack, &c->rtx_timer);
+	tp_timer_stop(c->stack, &c->delack_timer);
+	ring_free(&c->sndbuf);
+	tp_timer_set(c->stack, &c->wait_timer, c->stack->now + 2 * c->stack->cfg.tcp_msl);
+}
+
+static void wait_expired(struct tp_stack *s, struct tp_timer *t)
+{
+	struct tcp_conn *c = container_of(t, struct tcp_conn, wait_timer);
+	(void)s;
+	if (c->state == TCP_TIME_WAIT)
+		tcp_drop_conn(c, 0, "2MSL timer expired");
+	else if (c->state == TCP_FIN_WAIT_2 && !c->sock)
+		tcp_drop_conn(c, 0, "FIN_WAIT_2 timeout for a closed socket");
+}

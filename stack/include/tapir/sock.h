@@ -1,0 +1,86 @@
+/*
+ * sock.h - the core's non-blocking socket calls (TCP and UDP).
+ *
+ * These are what the event-loop thread uses directly; every call returns at
+ * once with a result or a negative errno (-EAGAIN, -EINPROGRESS, ...).
+ * Applications normally use tapir/socket.h, the BSD-style face over these
+ * that also blocks, from any thread.
+ */
+#ifndef TAPIR_SOCK_H
+#define TAPIR_SOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tapir/tapir.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { TP_SOCK_STREAM = 1, TP_SOCK_DGRAM = 2 };
+enum { TP_SHUT_RD = 0, TP_SHUT_WR = 1, TP_SHUT_RDWR = 2 };
+enum { TP_MSG_PEEK = 1 };
+
+/* Readiness bits, equal to poll(2)'s so they can be passed through. */
+enum { TP_EV_IN = 0x001, TP_EV_OUT = 0x004, TP_EV_ERR = 0x008, TP_EV_HUP = 0x010 };
+
+enum tp_sockopt {
+	TP_SO_REUSEADDR,            /* 0/1 */
+	TP_SO_RCVBUF,               /* bytes */
+	TP_SO_SNDBUF,               /* bytes */
+	TP_SO_LINGER,               /* -1 off, else seconds (0: close resets) */
+	TP_SO_KEEPALIVE,            /* 0/1 */
+	TP_SO_ERROR,                /* get only: pending error as a positive errno, cleared */
+	TP_SO_TYPE,                 /* get only */
+	TP_SO_ACCEPTCONN,           /* get only */
+	TP_TCP_NODELAY,             /* 0/1 */
+	TP_TCP_MAXSEG,              /* bytes */
+};
+
+int tp_sock_open(struct tp_stack *s, int type);
+int tp_sock_bind(struct tp_stack *s, int fd, tp_ip4 addr, uint16_t port);
+int tp_sock_listen(struct tp_stack *s, int fd, int backlog);
+/* A new descriptor for an established connection, or -EAGAIN. */
+int tp_sock_accept(struct tp_stack *s, int fd, tp_ip4 *addr, uint16_t *port);
+/* TCP: -EINPROGRESS, then readiness TP_EV_OUT and TP_SO_ERROR tell the
+ * outcome. UDP: sets the default peer. */
+int tp_sock_connect(struct tp_stack *s, int fd, tp_ip4 addr, uint16_t port);
+long tp_sock_send(struct tp_stack *s, int fd, const void *buf, size_t len);
+/* Bytes read, 0 at end of stream, or a negative errno. */
+long tp_sock_recv(struct tp_stack *s, int fd, void *buf, size_t len, int flags);
+long tp_sock_sendto(struct tp_stack *s, int fd, const void *buf, size_t len, tp_ip4 addr, uint16_t port);
+long tp_sock_recvfrom(struct tp_stack *s, int fd, void *buf, size_t len, int flags, tp_ip4 *addr,
+		      uint16_t *port);
+int tp_sock_shutdown(struct tp_stack *s, int fd, int how);
+int tp_sock_close(struct tp_stack *s, int fd);
+int tp_sock_setopt(struct tp_stack *s, int fd, enum tp_sockopt opt, int value);
+int tp_sock_getopt(struct tp_stack *s, int fd, enum tp_sockopt opt, int *value);
+int tp_sock_name(struct tp_stack *s, int fd, tp_ip4 *addr, uint16_t *port);
+int tp_sock_peer(struct tp_stack *s, int fd, tp_ip4 *addr, uint16_t *port);
+/* The TP_EV_* bits that hold now (what poll(2) would report). */
+int tp_sock_events(struct tp_stack *s, int fd);
+
+/* Called (on the stack's thread) whenever fd's readiness may have changed. */
+typedef void (*tp_sock_event_fn)(void *ctx, int fd);
+void tp_sock_set_event_hook(struct tp_stack *s, tp_sock_event_fn fn, void *ctx);
+
+/* --- Introspection: what `tapir stat` and /status show ------------------ */
+struct tp_tcp_info {
+	int fd;                     /* -1 for an orphan (closed by the app, still finishing) */
+	const char *state;          /* "ESTABLISHED", ... */
+	tp_ip4 laddr, raddr;
+	uint16_t lport, rport;
+	uint32_t recv_q, send_q;    /* bytes unread / unacknowledged or unsent */
+	uint32_t snd_wnd, rcv_wnd, cwnd, ssthresh, mss;
+	tp_time srtt, rto;          /* µs; srtt 0 before the first sample */
+	uint64_t bytes_in, bytes_out, retransmits;
+	uint32_t accept_q, syn_q;   /* listeners */
+};
+typedef void (*tp_tcp_info_fn)(void *ctx, const struct tp_tcp_info *info);
+void tp_tcp_foreach(struct tp_stack *s, tp_tcp_info_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
