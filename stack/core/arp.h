@@ -23,7 +23,10 @@
 #define ARP_RETRY_INTERVAL TP_SEC(1)
 #define ARP_REACHABLE_TIME TP_SEC(60)
 #define ARP_REFRESH_BEFORE TP_SEC(5)   /* refresh an entry used this close to expiry */
-#define ARP_QUEUE_MAX 8                /* packets waiting per unresolved address */
+/* Packets waiting per unresolved address: room for every fragment of one
+ * maximal datagram at MTU 1500 (45), or its first send to a new neighbour
+ * is lost whole. */
+#define ARP_QUEUE_MAX 64
 #define ARP_HASH_BUCKETS 64
 
 enum arp_state { ARP_FREE, ARP_INCOMPLETE, ARP_REACHABLE };

@@ -1,0 +1,9 @@
+/* commands.h - the subcommands that live in apps/ (main.c dispatches). */
+#ifndef TAPIR_APPS_COMMANDS_H
+#define TAPIR_APPS_COMMANDS_H
+
+/* argv[0] is the command's own name ("run", "ping" or "tapir"). */
+int cmd_run(int argc, char **argv);
+int cmd_ping(int argc, char **argv);
+
+#endif

@@ -1,0 +1,394 @@
+/* vhost.c - network flags, bring-up, trace and capture, teardown; see vhost.h. */
+#include "vhost.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "decode.h"
+#include "tapir/clock.h"
+#include "tapir/loop.h"
+#include "tapir/pcap.h"
+#include "tapir/tap.h"
+
+#define PCAP_FLUSH_PERIOD TP_SEC(1)
+
+/* --- flags ------------------------------------------------------------ */
+
+static tp_ip4 mask_of(uint8_t prefix_len)
+{
+	return prefix_len ? ~0u << (32 - prefix_len) : 0;
+}
+
+/* Why `a` cannot be a host's own unicast address on a /prefix_len, or NULL. */
+static const char *unusable(tp_ip4 a, uint8_t prefix_len)
+{
+	if (a >> 24 == 0)
+		return "is in 0.0.0.0/8, which names no host";
+	if (a >> 24 == 127)
+		return "is a loopback address";
+	if (a >> 28 == 0xe)
+		return "is a multicast address";
+	if (a >> 28 == 0xf)
+		return "is reserved (240.0.0.0/4) or broadcast";
+	/* RFC 3021: /31 and /32 have no network or broadcast address. */
+	if (prefix_len <= 30 && (a & ~mask_of(prefix_len)) == 0)
+		return "is the subnet's network address";
+	if (prefix_len <= 30 && (a & ~mask_of(prefix_len)) == ~mask_of(prefix_len))
+		return "is the subnet's broadcast address";
+	return NULL;
+}
+
+static int parse_host_cidr(const char *v, tp_ip4 *addr, uint8_t *prefix_len, char *err, size_t n)
+{
+	if (!strchr(v, '/') || tp_ip4_parse_cidr(v, addr, prefix_len) < 0) {
+		snprintf(err, n, "wants an address and prefix length, like 10.0.0.2/24");
+		return -1;
+	}
+	if (*prefix_len == 0) {
+		snprintf(err, n, "a /0 prefix would put the whole Internet on the TAP");
+		return -1;
+	}
+	const char *why = unusable(*addr, *prefix_len);
+	if (why) {
+		snprintf(err, n, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_tap(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	if (tp_tap_check_name(v, err, n) < 0)
+		return -1;
+	c->tap_name = v;
+	return 0;
+}
+
+static int set_addr(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	return parse_host_cidr(v, &c->addr, &c->prefix_len, err, n);
+}
+
+static int set_host_addr(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	return parse_host_cidr(v, &c->host_addr, &c->host_prefix_len, err, n);
+}
+
+static int set_mac(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	static const uint8_t zero[6];
+	if (tp_mac_parse(v, c->mac) < 0) {
+		snprintf(err, n, "wants six hex bytes, like 02:00:00:00:00:02");
+		return -1;
+	}
+	if (c->mac[0] & 1) {
+		snprintf(err, n, "is a multicast MAC (lowest bit of the first byte set)");
+		return -1;
+	}
+	if (!memcmp(c->mac, zero, 6)) {
+		snprintf(err, n, "the all-zero MAC names no interface");
+		return -1;
+	}
+	c->mac_set = 1;
+	return 0;
+}
+
+static int set_mtu(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	uint64_t mtu;
+	/* 68: RFC 791's minimum; 9000: a jumbo frame, the core's limit. */
+	if (cli_uint(v, 68, 9000, &mtu, err, n) < 0)
+		return -1;
+	c->mtu = (uint16_t)mtu;
+	return 0;
+}
+
+static int set_gateway(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	if (tp_ip4_parse(v, &c->gateway) < 0) {
+		snprintf(err, n, "wants an IPv4 address, like 10.0.0.1");
+		return -1;
+	}
+	const char *why = unusable(c->gateway, 32);
+	if (why) {
+		snprintf(err, n, "%s", why);
+		return -1;
+	}
+	c->gateway_set = 1;
+	return 0;
+}
+
+static int set_pcap(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	if (!*v) {
+		snprintf(err, n, "wants a file name");
+		return -1;
+	}
+	c->pcap_path = v;
+	return 0;
+}
+
+static int set_seed(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	if (cli_uint(v, 0, UINT64_MAX, &c->seed, err, n) < 0)
+		return -1;
+	c->seed_set = 1;
+	return 0;
+}
+
+static int set_trace(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	(void)v, (void)err, (void)n;
+	c->trace = 1;
+	return 0;
+}
+
+const struct cli_option vhost_options[] = {
+	{"tap", 0, "NAME", "TAP device to create (default tap0)", set_tap},
+	{"addr", 0, "A/N", "tapir's address and prefix (default 10.0.0.2/24)", set_addr},
+	{"host-addr", 0, "A/N", "the host side of the TAP (default 10.0.0.1/24)", set_host_addr},
+	{"mac", 0, "MAC", "tapir's MAC (default 02:00 + the address's 4 bytes)", set_mac},
+	{"mtu", 0, "N", "IP MTU on both sides, 68..9000 (default 1500)", set_mtu},
+	{"gateway", 0, "A", "default route (default: the host side)", set_gateway},
+	{"pcap", 0, "FILE", "record every frame in and out", set_pcap},
+	{"seed", 0, "N", "fixed PRNG seed, for repeatable runs (default: getrandom)", set_seed},
+	{"trace", 0, NULL, "print one line per frame in/out, drop and event", set_trace},
+	{NULL, 0, NULL, NULL, NULL},
+};
+
+void vhost_config_defaults(struct vhost_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->tap_name = "tap0";
+	c->addr = 0x0a000002;           /* 10.0.0.2/24 */
+	c->prefix_len = 24;
+	c->host_addr = 0x0a000001;      /* 10.0.0.1/24 */
+	c->host_prefix_len = 24;
+	c->mtu = 1500;
+}
+
+int vhost_config_check(struct vhost_config *c, const struct cli_command *cmd)
+{
+	char a[16], h[16], g[16];
+	tp_ip4_format(c->addr, a);
+	tp_ip4_format(c->host_addr, h);
+	if (c->addr == c->host_addr) {
+		cli_fail(cmd, "--addr and --host-addr are both %s", a);
+		return -1;
+	}
+	/* Each side must see the other on-link, or nothing ever gets through. */
+	tp_ip4 m = mask_of(c->prefix_len), hm = mask_of(c->host_prefix_len);
+	if ((c->addr & m) != (c->host_addr & m) || (c->addr & hm) != (c->host_addr & hm)) {
+		cli_fail(cmd, "--addr %s/%u and --host-addr %s/%u are not on one subnet", a,
+			 c->prefix_len, h, c->host_prefix_len);
+		return -1;
+	}
+	if (!c->gateway_set)
+		c->gateway = c->host_addr;
+	tp_ip4_format(c->gateway, g);
+	if ((c->gateway & m) != (c->addr & m) || c->gateway == c->addr) {
+		cli_fail(cmd, "--gateway %s is not another host on %s/%u", g, a, c->prefix_len);
+		return -1;
+	}
+	if (!c->mac_set) {
+		/* Locally administered, unicast, and stable for a given address,
+		 * so captures of two runs line up. */
+		c->mac[0] = 0x02;
+		c->mac[1] = 0x00;
+		for (int i = 0; i < 4; i++)
+			c->mac[2 + i] = (uint8_t)(c->addr >> (24 - 8 * i));
+	}
+	return 0;
+}
+
+/* --- trace and capture ------------------------------------------------ */
+
+static void print_trace(const struct vhost *vh, const struct tp_trace_event *ev)
+{
+	tp_time t = ev->time > vh->start ? ev->time - vh->start : 0;
+	char text[512];
+
+	printf("%5llu.%06llu ", (unsigned long long)(t / 1000000u),
+	       (unsigned long long)(t % 1000000u));
+	switch (ev->kind) {
+	case TP_TRACE_FRAME_IN:
+		printf("in   %s\n", tp_decode_summary(ev->frame, ev->len, text, sizeof(text)));
+		break;
+	case TP_TRACE_FRAME_OUT:
+		printf("out  %s\n", tp_decode_summary(ev->frame, ev->len, text, sizeof(text)));
+		break;
+	case TP_TRACE_DROP:
+		/* The bytes are the dropping layer's (an IP or ICMP header, not
+		 * always a frame), so only their length is shown. */
+		printf("drop %s: %s (%zu bytes)\n", tp_stat_name(ev->stat), tp_stat_help(ev->stat),
+		       ev->len);
+		break;
+	case TP_TRACE_STATE:
+		printf("state %s\n", ev->text ? ev->text : "");
+		break;
+	case TP_TRACE_NOTE:
+		printf("note %s\n", ev->text ? ev->text : "");
+		break;
+	}
+}
+
+static void on_trace(void *ctx, const struct tp_trace_event *ev)
+{
+	struct vhost *vh = ctx;
+	if (vh->pcap && (ev->kind == TP_TRACE_FRAME_IN || ev->kind == TP_TRACE_FRAME_OUT))
+		tp_pcap_writer_frame(vh->pcap, ev->time, ev->frame, ev->len);
+	if (vh->cfg.trace)
+		print_trace(vh, ev);
+}
+
+static void flush_capture(void *ctx)
+{
+	struct vhost *vh = ctx;
+	tp_pcap_writer_flush(vh->pcap);
+}
+
+/* --- signals ---------------------------------------------------------- */
+
+static struct tp_loop *_Atomic signalled_loop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	struct tp_loop *loop = atomic_load(&signalled_loop);
+	if (loop)
+		tp_loop_stop(loop);
+}
+
+static void catch_stop_signals(struct tp_loop *loop)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = loop ? on_stop_signal : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	atomic_store(&signalled_loop, loop);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* --- lifecycle -------------------------------------------------------- */
+
+static int fail(struct vhost *vh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct vhost *vh, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "tapir: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	vhost_down(vh, NULL);
+	return -1;
+}
+
+int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
+{
+	char err[256];
+	uint64_t seed = cfg->seed;
+	int e;
+
+	memset(vh, 0, sizeof(*vh));
+	vh->cfg = *cfg;
+	if (!cfg->seed_set && (e = tp_clock_seed(&seed)) < 0)
+		return fail(vh, "getrandom: %s", strerror(-e));
+	vh->tap = tp_tap_open(cfg->tap_name, err, sizeof(err));
+	if (!vh->tap)
+		return fail(vh, "%s", err);
+	struct tp_tap_host host = {.addr = cfg->host_addr, .prefix_len = cfg->host_prefix_len,
+				   .mtu = cfg->mtu, .peer = cfg->addr};
+	if (tp_tap_configure_host(vh->tap, &host, err, sizeof(err)) < 0)
+		return fail(vh, "%s", err);
+	vh->start = tp_clock_now();
+	if (cfg->pcap_path) {
+		vh->pcap = tp_pcap_writer_open(cfg->pcap_path, tp_clock_epoch(), err, sizeof(err));
+		if (!vh->pcap)
+			return fail(vh, "%s", err);
+	}
+	struct tp_stack_config sc = {.seed = seed, .start_time = vh->start};
+	vh->stack = tp_stack_new(&sc);
+	if (!vh->stack)
+		return fail(vh, "creating the stack: %s", strerror(ENOMEM));
+	if (vh->pcap || cfg->trace)
+		tp_set_trace(vh->stack, on_trace, vh);
+	vh->loop = tp_loop_new(vh->stack);
+	if (!vh->loop)
+		return fail(vh, "creating the event loop: %s", strerror(errno));
+	struct tp_netif_config nc = {.name = tp_tap_name(vh->tap), .addr = cfg->addr,
+				     .prefix_len = cfg->prefix_len, .gateway = cfg->gateway,
+				     .mtu = cfg->mtu};
+	memcpy(nc.mac, cfg->mac, 6);
+	vh->netif = tp_netif_add(vh->stack, &nc, tp_tap_transmit, vh->tap);
+	if (!vh->netif)
+		return fail(vh, "adding the interface: %s", strerror(errno));
+	if ((e = tp_tap_attach(vh->tap, vh->loop, vh->netif)) < 0)
+		return fail(vh, "watching the TAP: %s", strerror(-e));
+	if (vh->pcap) {
+		vh->pcap_flush = tp_loop_timer_new(vh->loop, flush_capture, vh);
+		if (!vh->pcap_flush ||
+		    tp_loop_timer_start(vh->pcap_flush, PCAP_FLUSH_PERIOD, PCAP_FLUSH_PERIOD) < 0)
+			return fail(vh, "arming the capture flush: %s", strerror(ENOMEM));
+	}
+	catch_stop_signals(vh->loop);
+	return 0;
+}
+
+int vhost_run(struct vhost *vh)
+{
+	int e = tp_loop_run(vh->loop);
+	if (e < 0 && tp_tap_read_error(vh->tap)) {
+		fprintf(stderr, "tapir: lost TAP %s (deleted from the host?): %s\n",
+			tp_tap_name(vh->tap), strerror(-tp_tap_read_error(vh->tap)));
+		return -1;
+	}
+	if (e < 0) {
+		fprintf(stderr, "tapir: the event loop stopped on an error: %s\n", strerror(-e));
+		return -1;
+	}
+	return 0;
+}
+
+static void print_counters(const struct tp_stack *s, FILE *out)
+{
+	fprintf(out, "tapir: counters:\n");
+	for (int id = 0; id < TP_STAT_COUNT; id++) {
+		uint64_t v = tp_stat(s, (enum tp_stat_id)id);
+		if (v)
+			fprintf(out, "  %-24s %llu\n", tp_stat_name((enum tp_stat_id)id),
+				(unsigned long long)v);
+	}
+}
+
+void vhost_down(struct vhost *vh, FILE *counters)
+{
+	catch_stop_signals(NULL);
+	tp_loop_timer_free(vh->pcap_flush);
+	vh->pcap_flush = NULL;
+	/* Closing the fd removes the TAP (and with it the host's address and
+	 * route) before anything else, so it never outlives us by much. */
+	tp_tap_close(vh->tap);
+	vh->tap = NULL;
+	tp_loop_free(vh->loop);
+	vh->loop = NULL;
+	if (counters && vh->stack)
+		print_counters(vh->stack, counters);
+	tp_pcap_writer_close(vh->pcap);
+	vh->pcap = NULL;
+	tp_stack_free(vh->stack);
+	vh->stack = NULL;
+}

@@ -1,0 +1,61 @@
+/*
+ * vhost.h - the virtual host every tapir command runs: one stack on one TAP,
+ * driven by the event loop, with the network flags they all share (--tap,
+ * --addr, --host-addr, --mac, --mtu, --gateway, --pcap, --seed, --trace).
+ *
+ * A command puts vhost_options in its cli groups, calls vhost_config_check()
+ * after parsing, then vhost_up(), adds its own handlers and timers,
+ * vhost_run() until Ctrl-C / SIGTERM or tp_loop_stop(), and vhost_down().
+ */
+#ifndef TAPIR_APPS_VHOST_H
+#define TAPIR_APPS_VHOST_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "tapir/tapir.h"
+
+struct vhost_config {
+	const char *tap_name;
+	tp_ip4 addr, host_addr, gateway;
+	uint8_t prefix_len, host_prefix_len;
+	uint8_t mac[6];
+	uint16_t mtu;
+	uint64_t seed;
+	const char *pcap_path;      /* NULL: no capture */
+	int trace;
+	int mac_set, gateway_set, seed_set;
+};
+
+extern const struct cli_option vhost_options[];
+#define VHOST_OPTIONS_TITLE "virtual host"
+
+void vhost_config_defaults(struct vhost_config *cfg);
+/* Checks the flags together (one subnet, a gateway on it) and derives the
+ * unset ones (MAC from the address, gateway = host side). On a problem:
+ * cli_fail() and -1, for exit status 2. */
+int vhost_config_check(struct vhost_config *cfg, const struct cli_command *cmd);
+
+struct vhost {
+	struct vhost_config cfg;
+	struct tp_stack *stack;
+	struct tp_netif *netif;
+	struct tp_tap *tap;
+	struct tp_loop *loop;
+	struct tp_pcap_writer *pcap;
+	struct tp_loop_timer *pcap_flush;
+	tp_time start;              /* monotonic time at start-up, for --trace */
+};
+
+/* Creates the TAP, configures its host side, starts the stack, catches
+ * SIGINT/SIGTERM. Prints "tapir: <why>" and returns -1 on failure, with
+ * everything already undone. */
+int vhost_up(struct vhost *vh, const struct vhost_config *cfg);
+/* Runs the loop until stopped; 0, or -1 after printing why it failed. */
+int vhost_run(struct vhost *vh);
+/* Removes the TAP, then prints the non-zero counters to `counters` if not
+ * NULL, then frees everything (and flushes the capture). */
+void vhost_down(struct vhost *vh, FILE *counters);
+
+#endif

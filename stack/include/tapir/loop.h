@@ -1,0 +1,67 @@
+/*
+ * loop.h - the event loop that drives a stack on a real clock.
+ *
+ * One thread, one epoll set: driver fds (tapir/tap.h attaches a TAP), a
+ * timerfd armed at the earlier of tp_next_deadline() and the loop's own
+ * timers, and an eventfd through which other threads or signal handlers wake
+ * the loop. Each wake calls tp_poll(now) first, then the ready fds'
+ * callbacks (a TAP drains its frames into tp_input() right there: the
+ * packet path never changes thread), then the due loop timers.
+ *
+ * Applications add fds and one-shot or periodic timers with callbacks; all
+ * callbacks run on the loop thread and may call the stack directly. Only
+ * tp_loop_wake() and tp_loop_stop() may be called from other threads or from
+ * signal handlers. A future blocking socket API from other threads queues
+ * its request, calls tp_loop_wake(), and the wake handler runs it on the
+ * loop thread.
+ */
+#ifndef TAPIR_LOOP_H
+#define TAPIR_LOOP_H
+
+#include <stdint.h>
+
+#include "tapir/tapir.h"
+
+struct tp_loop;
+struct tp_loop_timer;
+
+/* An fd is ready (`events`: EPOLLIN, EPOLLOUT, EPOLLERR, ...). Returning a
+ * negative errno stops the loop, and tp_loop_run() returns it. */
+typedef int (*tp_loop_fd_fn)(void *ctx, int fd, uint32_t events);
+typedef void (*tp_loop_timer_fn)(void *ctx);
+typedef void (*tp_loop_wake_fn)(void *ctx);
+
+/* A loop driving `stack` (which it does not own). NULL with errno set if
+ * the kernel refuses epoll, timerfd or eventfd. */
+struct tp_loop *tp_loop_new(struct tp_stack *stack);
+/* Free loop timers and close attached drivers first. */
+void tp_loop_free(struct tp_loop *loop);
+
+struct tp_stack *tp_loop_stack(const struct tp_loop *loop);
+
+/* Runs until tp_loop_stop(): returns 0, or the negative errno of a failed
+ * callback or of epoll itself. A stop requested before the call (a signal
+ * during start-up) returns at once. */
+int tp_loop_run(struct tp_loop *loop);
+
+/* Both are async-signal-safe and thread-safe. */
+void tp_loop_stop(struct tp_loop *loop);
+void tp_loop_wake(struct tp_loop *loop);
+/* Runs on the loop thread after tp_loop_wake() (several wakes may merge). */
+void tp_loop_set_wake_handler(struct tp_loop *loop, tp_loop_wake_fn fn, void *ctx);
+
+/* Watches fd (level-triggered) for `events`. Returns 0 or a negative errno. */
+int tp_loop_add_fd(struct tp_loop *loop, int fd, uint32_t events, tp_loop_fd_fn fn, void *ctx);
+/* Safe from inside any callback, including fd's own. */
+void tp_loop_del_fd(struct tp_loop *loop, int fd);
+
+/* Timers: created stopped; `delay` after tp_loop_timer_start() the callback
+ * runs, then every `period` if it is not 0 (missed periods are skipped, not
+ * run in a burst). Starting a running timer restarts it. */
+struct tp_loop_timer *tp_loop_timer_new(struct tp_loop *loop, tp_loop_timer_fn fn, void *ctx);
+int tp_loop_timer_start(struct tp_loop_timer *t, tp_time delay, tp_time period);
+void tp_loop_timer_stop(struct tp_loop_timer *t);
+/* Safe from inside its own callback. NULL is ignored. */
+void tp_loop_timer_free(struct tp_loop_timer *t);
+
+#endif

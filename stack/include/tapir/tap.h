@@ -1,0 +1,62 @@
+/*
+ * tap.h - the TAP driver: a Linux TAP device (/dev/net/tun, IFF_TAP |
+ * IFF_NO_PI, non-blocking) as a stack interface.
+ *
+ * tp_tap_open() creates (or attaches to) the device; tp_tap_configure_host()
+ * gives its host side an address, the MTU and IFF_UP over rtnetlink, after
+ * checking the addresses clash with nothing already on the host;
+ * tp_tap_transmit() is the netif's transmit callback; tp_tap_attach() lets
+ * a loop drain received frames into tp_input(). Closing the fd removes a
+ * TAP that tapir created (a non-persistent one), so tp_tap_close() is the
+ * whole cleanup. Failures come back as one line of text for the user.
+ */
+#ifndef TAPIR_TAP_H
+#define TAPIR_TAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tapir/tapir.h"
+
+struct tp_tap;
+struct tp_loop;
+
+/* Checks a name for the kernel's rules (1..15 bytes, no '/', ':', '%' or
+ * space, not "." or ".."). Returns 0, or -EINVAL with the reason in err. */
+int tp_tap_check_name(const char *name, char *err, size_t errlen);
+
+/* NULL on failure, with one line in err (e.g. "creating a TAP needs root
+ * (CAP_NET_ADMIN): run it with sudo"). */
+struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen);
+
+struct tp_tap_host {
+	tp_ip4 addr;            /* the host side's address on the TAP */
+	uint8_t prefix_len;
+	uint16_t mtu;
+	tp_ip4 peer;            /* tapir's address: must not be the host's anywhere */
+};
+
+/* Fails (one line in err, negative errno) if the host already has either
+ * address on another interface or reaches the peer through one, else sets
+ * the MTU, brings the link up and adds the address. */
+int tp_tap_configure_host(struct tp_tap *tap, const struct tp_tap_host *host, char *err,
+			  size_t errlen);
+
+/* Writes one frame; a tp_transmit_fn with the tap as its context. */
+int tp_tap_transmit(void *tap, const uint8_t *frame, size_t len);
+
+/* Registers the TAP's fd with the loop: when readable, frames are read
+ * until none is left (or a fairness bound) and each goes to
+ * tp_input(tp_loop_stack(loop), netif, ...). A read error stops the loop. */
+int tp_tap_attach(struct tp_tap *tap, struct tp_loop *loop, struct tp_netif *netif);
+
+const char *tp_tap_name(const struct tp_tap *tap);
+int tp_tap_fd(const struct tp_tap *tap);
+/* The negative errno of the read that stopped the loop, or 0. */
+int tp_tap_read_error(const struct tp_tap *tap);
+
+/* Detaches from the loop (so call it before tp_loop_free), closes the fd
+ * (the kernel then deletes a non-persistent TAP) and frees. NULL is ignored. */
+void tp_tap_close(struct tp_tap *tap);
+
+#endif
