@@ -18,6 +18,8 @@ struct sock_table {
 	uint32_t nfree;
 	tp_sock_event_fn hook;
 	void *hook_ctx;
+	struct tp_sock *pending;    /* sockets with undelivered events, newest first */
+	uint8_t dispatching;
 };
 
 int sock_init(struct tp_stack *s)
@@ -62,14 +64,59 @@ struct tp_sock *sock_get(struct tp_stack *s, int fd)
 void sock_notify(struct tp_sock *so)
 {
 	struct sock_table *t = so->stack->socks;
-	if (t->hook)
-		t->hook(t->hook_ctx, so->fd);
+	if (so->pending || (!so->cb && !t->hook))
+		return;
+	so->pending = 1;
+	so->pending_next = t->pending;
+	t->pending = so;
+}
+
+static void unqueue(struct sock_table *t, struct tp_sock *so)
+{
+	if (!so->pending)
+		return;
+	for (struct tp_sock **p = &t->pending; *p; p = &(*p)->pending_next)
+		if (*p == so) {
+			*p = so->pending_next;
+			break;
+		}
+	so->pending = 0;
+}
+
+void tp_sock_dispatch(struct tp_stack *s)
+{
+	struct sock_table *t = s->socks;
+	if (t->dispatching)
+		return;                     /* a callback's own calls: the outer loop delivers */
+	t->dispatching = 1;
+	while (t->pending) {
+		struct tp_sock *so = t->pending;
+		t->pending = so->pending_next;
+		so->pending = 0;
+		int fd = so->fd;
+		int ev = tp_sock_events(s, fd);
+		if (so->cb)
+			so->cb(so->cb_ctx, fd, ev);
+		else if (t->hook)
+			t->hook(t->hook_ctx, fd, ev);
+	}
+	t->dispatching = 0;
 }
 
 void tp_sock_set_event_hook(struct tp_stack *s, tp_sock_event_fn fn, void *ctx)
 {
 	s->socks->hook = fn;
 	s->socks->hook_ctx = ctx;
+}
+
+int tp_sock_set_callback(struct tp_stack *s, int fd, tp_sock_event_fn fn, void *ctx)
+{
+	struct tp_sock *so = sock_get(s, fd);
+	if (!so)
+		return -EBADF;
+	so->cb = fn;
+	so->cb_ctx = ctx;
+	return 0;
 }
 
 struct tp_sock *sock_new(struct tp_stack *s, int type)
@@ -118,6 +165,7 @@ struct tp_sock *sock_new(struct tp_stack *s, int type)
 void sock_release(struct tp_sock *so)
 {
 	struct sock_table *t = so->stack->socks;
+	unqueue(t, so);
 	t->by_fd[so->fd] = NULL;
 	t->free_fds[t->nfree++] = so->fd;
 	t->count--;

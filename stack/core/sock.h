@@ -4,8 +4,9 @@
  * negative errno (-EAGAIN when it would block); the runtime's BSD-like API
  * (tapir/socket.h) adds blocking, locking and errno on top.
  *
- * Readiness changes are pushed through the event hook (tp_sock_set_event_hook)
- * so the runtime can wake waiters instead of polling.
+ * Readiness changes are queued by sock_notify() and delivered after the
+ * protocol work that caused them (tp_sock_dispatch), to the socket's
+ * callback or the stack-wide hook, so nothing ever polls.
  */
 #ifndef TP_SOCK_H
 #define TP_SOCK_H
@@ -33,6 +34,11 @@ struct tp_sock {
 	uint16_t lport, rport;
 
 	struct tcp_conn *tcp;       /* stream sockets */
+
+	tp_sock_event_fn cb;        /* the owner's readiness callback, if any */
+	void *cb_ctx;
+	struct tp_sock *pending_next;   /* in the stack's list of events to deliver */
+	uint8_t pending;
 
 	/* datagram sockets */
 	struct udp_dgram *rx_head, *rx_tail;

@@ -8,6 +8,7 @@
 
 #include "eth.h"
 #include "sock.h"
+#include "tapir/sock.h"
 #include "tcp.h"
 #include "udp.h"
 
@@ -112,8 +113,8 @@ const struct tp_netif_config *tp_netif_config_of(const struct tp_netif *nif)
 
 void tp_input(struct tp_stack *s, struct tp_netif *nif, const uint8_t *frame, size_t len)
 {
-	(void)s;
 	eth_input(nif, frame, len);
+	tp_sock_dispatch(s);
 }
 
 void tp_poll(struct tp_stack *s, tp_time now)
@@ -123,6 +124,7 @@ void tp_poll(struct tp_stack *s, tp_time now)
 	struct tp_timer *t;
 	while ((t = tp_timer_pop_due(&s->timers, s->now)))
 		t->fn(s, t);
+	tp_sock_dispatch(s);
 }
 
 tp_time tp_next_deadline(const struct tp_stack *s)

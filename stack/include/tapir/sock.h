@@ -61,9 +61,16 @@ int tp_sock_peer(struct tp_stack *s, int fd, tp_ip4 *addr, uint16_t *port);
 /* The TP_EV_* bits that hold now (what poll(2) would report). */
 int tp_sock_events(struct tp_stack *s, int fd);
 
-/* Called (on the stack's thread) whenever fd's readiness may have changed. */
-typedef void (*tp_sock_event_fn)(void *ctx, int fd);
+/* Readiness events. When a socket's readiness may have changed, the stack
+ * calls its own callback if it has one, else the stack-wide hook, with the
+ * TP_EV_* bits that hold now. Calls are deferred to the end of tp_input(),
+ * tp_poll() or tp_sock_dispatch(), never made from inside protocol
+ * processing, so a callback may do anything, even close the socket. */
+typedef void (*tp_sock_event_fn)(void *ctx, int fd, int events);
 void tp_sock_set_event_hook(struct tp_stack *s, tp_sock_event_fn fn, void *ctx);
+int tp_sock_set_callback(struct tp_stack *s, int fd, tp_sock_event_fn fn, void *ctx);
+/* Delivers pending events now (after socket calls made outside a callback). */
+void tp_sock_dispatch(struct tp_stack *s);
 
 /* --- Introspection: what `tapir stat` and /status show ------------------ */
 struct tp_tcp_info {

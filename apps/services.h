@@ -1,0 +1,38 @@
+/*
+ * services.h - the small standard services every tapir host offers:
+ * echo (RFC 862), discard (RFC 863) and chargen (RFC 864), over TCP and UDP.
+ *
+ * Written on the core's non-blocking socket calls and readiness callbacks,
+ * so the same code serves on a TAP under `tapir run` and inside `tapir
+ * replay` on a virtual clock. Runs on the stack's thread.
+ */
+#ifndef TAPIR_APPS_SERVICES_H
+#define TAPIR_APPS_SERVICES_H
+
+#include <stddef.h>
+
+#include "tapir/tapir.h"
+
+enum {
+	TP_SVC_ECHO = 1 << 0,
+	TP_SVC_DISCARD = 1 << 1,
+	TP_SVC_CHARGEN = 1 << 2,
+	TP_SVC_TCP = 1 << 4,
+	TP_SVC_UDP = 1 << 5,
+	TP_SVC_ALL = TP_SVC_ECHO | TP_SVC_DISCARD | TP_SVC_CHARGEN | TP_SVC_TCP | TP_SVC_UDP,
+};
+
+struct tp_services;
+
+/* Parses "echo,discard,chargen" (with optional "tcp"/"udp" to restrict;
+ * "all" or "" for everything, "none" for nothing) into TP_SVC_* bits.
+ * Returns 0 or -EINVAL. */
+int tp_services_parse(const char *list, unsigned *mask);
+
+/* Opens the listeners and UDP sockets. NULL on failure, with the reason
+ * (e.g. "TCP port 7 is in use") in err. */
+struct tp_services *tp_services_start(struct tp_stack *s, unsigned mask, char *err, size_t errlen);
+/* Closes everything it opened (connections are reset). */
+void tp_services_stop(struct tp_services *svc);
+
+#endif
