@@ -252,20 +252,27 @@ void tcp_output(struct tcp_conn *c)
 		tcp_send_ack(c);
 }
 
-/* A zero-window probe: one byte, new the first time, then the same byte
- * again while the window stays shut. */
+/* The persist timer's segment. With the window shut: a zero-window probe of
+ * one byte, new the first time, the same byte again while it stays shut.
+ * With a window open but too small for sender-side SWS avoidance: what the
+ * window allows, the override RFC 1122 §4.2.3.4 asks for after a timeout. */
 void tcp_send_probe(struct tcp_conn *c)
 {
 	if (!c->sndbuf.len)
 		return;
-	if (c->snd_nxt == c->snd_una) {
-		send_segment(c, c->snd_nxt, TCP_ACK, 1);
-		c->snd_nxt++;
-		if (seq_gt(c->snd_nxt, c->snd_max))
-			c->snd_max = c->snd_nxt;
-	} else {
+	if (c->snd_nxt != c->snd_una) {
 		send_segment(c, c->snd_una, TCP_ACK, 1);
+		return;
 	}
+	uint32_t len = c->snd_wnd ? c->snd_wnd : 1;
+	if (len > c->mss)
+		len = c->mss;
+	if (len > c->sndbuf.len)
+		len = c->sndbuf.len;
+	send_segment(c, c->snd_nxt, TCP_ACK, len);
+	c->snd_nxt += len;
+	if (seq_gt(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
 }
 
 /* One segment from snd_una, the oldest unacknowledged (fast retransmit,
