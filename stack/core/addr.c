@@ -12,7 +12,8 @@ static const char *parse_octet(const char *s, unsigned max, unsigned *out)
 		v = v * 10 + (unsigned)(*s++ - '0');
 		digits++;
 	}
-	if (!digits || digits > 3 || v > max)
+	/* "010" is 10 here but 8 to inet_aton: refuse the ambiguity. */
+	if (!digits || digits > 3 || v > max || (digits > 1 && s[-digits] == '0'))
 		return NULL;
 	*out = v;
 	return s;

@@ -35,11 +35,9 @@ int arp_table_init(struct arp_table *t, struct tp_netif *nif, uint32_t size)
 	return 0;
 }
 
-static void drop_queue(struct tp_stack *s, struct arp_entry *e, int report)
+/* Frees a detached list of waiting packets, or hands each to the failure hook. */
+static void release_queue(struct tp_stack *s, struct pkb *p, int report)
 {
-	struct pkb *p = e->queue;
-	e->queue = NULL;
-	e->queued = 0;
 	while (p) {
 		struct pkb *next = p->next;
 		p->next = NULL;
@@ -51,11 +49,19 @@ static void drop_queue(struct tp_stack *s, struct arp_entry *e, int report)
 	}
 }
 
+static void drop_queue(struct tp_stack *s, struct arp_entry *e)
+{
+	struct pkb *p = e->queue;
+	e->queue = NULL;
+	e->queued = 0;
+	release_queue(s, p, 0);
+}
+
 void arp_table_free(struct tp_stack *s, struct arp_table *t)
 {
 	for (uint32_t i = 0; i < t->size; i++) {
 		tp_timer_stop(s, &t->entries[i].timer);
-		drop_queue(s, &t->entries[i], 0);
+		drop_queue(s, &t->entries[i]);
 	}
 	free(t->entries);
 	t->entries = NULL;
@@ -84,7 +90,7 @@ static void unlink_entry(struct tp_stack *s, struct arp_table *t, struct arp_ent
 		*link = e->hash_next;
 	e->hash_next = -1;
 	tp_timer_stop(s, &e->timer);
-	drop_queue(s, e, 0);
+	drop_queue(s, e);
 	e->state = ARP_FREE;
 }
 
@@ -191,8 +197,14 @@ static void expire_or_retry(struct tp_stack *s, struct tp_timer *t)
 		tp_count(s, TP_STAT_ARP_RESOLVE_FAIL);
 		tp_trace_text(s, TP_TRACE_NOTE, "arp: no answer from %s after %d requests",
 			      tp_ip4_format(e->ip, ip), ARP_RETRIES);
-		drop_queue(s, e, 1);
+		/* Free the entry before telling anyone: a sender may send again at
+		 * once, and that must start a fresh resolution, not join this dying
+		 * entry's queue and vanish with it. */
+		struct pkb *waiting = e->queue;
+		e->queue = NULL;
+		e->queued = 0;
 		unlink_entry(s, tab, e);
+		release_queue(s, waiting, 1);
 		return;
 	}
 	e->tries++;

@@ -123,12 +123,11 @@ uint8_t *ip_reass_add(struct tp_stack *s, const struct ip_frag *f, size_t *hdr_l
 			drop_datagram(s, r, TP_STAT_IP_REASS_OVERLAP, f);
 			return NULL;
 		}
-	} else if (!f->more) {
-		for (uint32_t b = (end + 7) / 8; b < IP_REASS_BLOCKS; b++)
-			if (block_got(r, b)) {
-				drop_datagram(s, r, TP_STAT_IP_REASS_OVERLAP, f);
-				return NULL;
-			}
+	} else if (!f->more && end < r->max_end) {
+		/* A last fragment ending inside bytes already held: checking only
+		 * whole blocks past its end would miss the block it ends in. */
+		drop_datagram(s, r, TP_STAT_IP_REASS_OVERLAP, f);
+		return NULL;
 	}
 	if (end > r->cap) {
 		uint32_t cap = r->cap ? r->cap : 2048;
@@ -171,6 +170,12 @@ uint8_t *ip_reass_add(struct tp_stack *s, const struct ip_frag *f, size_t *hdr_l
 		r->total = end;
 		r->seen_last = 1;
 	}
+	/* The first fragment's header becomes the whole datagram's: with its
+	 * options the datagram may exceed 65535 bytes though no fragment did. */
+	if (r->hdr_len && r->seen_last && r->hdr_len + r->total > IP_MAX_LEN) {
+		drop_datagram(s, r, TP_STAT_IP_REASS_OVERSIZE, f);
+		return NULL;
+	}
 	if (fresh == 0 && f->len != 0) {
 		tp_count(s, TP_STAT_IP_REASS_DUP);
 		return NULL;
@@ -184,6 +189,8 @@ uint8_t *ip_reass_add(struct tp_stack *s, const struct ip_frag *f, size_t *hdr_l
 	for (uint32_t b = first; b < last; b++)
 		r->got[b / 8] |= (uint8_t)(1u << (b % 8));
 	r->have += fresh;
+	if (end > r->max_end)
+		r->max_end = end;
 
 	if (!r->hdr_len || !r->seen_last || r->have != (r->total + 7) / 8)
 		return NULL;

@@ -31,6 +31,7 @@ struct ip_reass {
 	uint8_t hdr_len;                /* 0 until the first fragment arrives */
 	uint32_t total;                 /* payload length, once seen_last */
 	uint8_t seen_last;              /* the fragment without MF has come */
+	uint32_t max_end;               /* end of the furthest fragment held */
 	uint32_t have;                  /* payload blocks received */
 	uint32_t frags;
 	uint32_t cap;                   /* bytes allocated in data */

@@ -196,7 +196,7 @@ static int parse_item(const char *item, size_t n, struct tp_impair_config *cfg, 
 	*seen |= 1u << id;
 	if (vlen == 0)
 		return fail(err, errlen, "%s= needs a value", k->name);
-	uint64_t value;
+	uint64_t value = 0;
 	if (!k->units) {
 		if (parse_integer(v, vlen, &value) < 0)
 			return fail(err, errlen, "%s=%.*s: expected an integer", k->name, (int)vlen, v);
