@@ -35,7 +35,7 @@ static void usage(FILE *out)
 	      "  -h, --help         this text\n"
 	      "sidecar keys, each also a flag --KEY VALUE ('-' or '_' alike):\n", out);
 	for (const struct tp_replay_key *k = tp_replay_conf_keys; k->name; k++)
-		fprintf(out, "  %-16s %-8s %s\n", k->name, k->arg, k->help);
+		fprintf(out, "  %-18s %-8s %s\n", k->name, k->arg, k->help);
 }
 
 struct override {

@@ -19,20 +19,51 @@
 
 /* --- Configuration: the sidecar file, and flags that override it ------- */
 
+#define TP_REPLAY_MAX_CLIENTS 4
+#define TP_REPLAY_MAX_CLIENT_SENDS 8
+#define TP_REPLAY_MAX_COUNTERS 16
+
+/* A scripted TCP client on the stack (`connect` key, replay_client.c): it
+ * connects at `at`, writes `sends` at their times, reads and discards
+ * whatever arrives, and closes at `close_at`. Times are since the start. */
+struct tp_replay_client {
+	tp_ip4 addr;
+	uint16_t port;
+	uint16_t from;                  /* local port; 0: an ephemeral one */
+	tp_time at, close_at;           /* close_at TP_TIME_NEVER: stays open */
+	struct {
+		tp_time at;
+		uint32_t len;
+	} sends[TP_REPLAY_MAX_CLIENT_SENDS];
+	int n_sends;
+};
+
+/* A counter that must hold this value once the run ends (`expect_counter`). */
+struct tp_replay_counter {
+	enum tp_stat_id id;
+	uint64_t value;
+};
+
 struct tp_replay_config {
 	struct tp_netif_config netif;   /* mac, addr/prefix, gateway, mtu */
-	struct tp_stack_config stack;   /* seed, ICMP rate limit, ...; start_time if has_start */
+	struct tp_stack_config stack;   /* seed, ICMP rate limit, TCP knobs; start_time if has_start */
 	int has_mac, has_addr, has_start;
 	tp_time tolerance;              /* how far off time an emitted frame may be */
 	tp_time end;                    /* keep the clock running this long after start */
 	int expect_announce;            /* 0: the capture lacks the start-up gratuitous ARP */
+	unsigned services;              /* TP_SVC_* bits (apps/services.h) served on the stack */
+	struct tp_replay_client clients[TP_REPLAY_MAX_CLIENTS];
+	int n_clients;
+	struct tp_replay_counter counters[TP_REPLAY_MAX_COUNTERS];
+	int n_counters;
 };
 
 /* Zero stack, default tolerance (10 ms), announce expected. */
 void tp_replay_config_init(struct tp_replay_config *cfg);
 
 /* Sets one key ("mac", "addr", "seed", ...) from its text value. Returns 0,
- * or -1 with a one-line reason in err. */
+ * or -1 with a one-line reason in err. `connect` and `expect_counter` add
+ * one more each time. */
 int tp_replay_config_set(struct tp_replay_config *cfg, const char *key, const char *value,
 			 char *err, size_t errlen);
 
@@ -100,6 +131,27 @@ enum { TP_REPLAY_PASS = 0, TP_REPLAY_FAIL = 1, TP_REPLAY_ERROR = 2 };
  * NAME: N in, M out" or the first difference, field by field. */
 int tp_replay_run(const struct tp_replay_config *cfg, const struct tp_frame_list *capture,
 		  const struct tp_replay_options *opt);
+
+/* --- Recording step by step (tapir-vecgen) -------------------------------
+ * One fresh stack on a virtual clock that starts at `start`, fed one frame
+ * at a time, so that a generator can build each frame after seeing what the
+ * stack has sent so far (a peer's ACK of the stack's ISN). opt->mode must be
+ * TP_REPLAY_RECORD. Every call returns a TP_REPLAY_* code, having printed
+ * "ERROR NAME: why" to opt->out if it is not TP_REPLAY_PASS. */
+struct tp_replay_session;
+
+int tp_replay_session_open(struct tp_replay_session **out, const struct tp_replay_config *cfg, tp_time start,
+			   const struct tp_replay_options *opt);
+/* Runs timers and the scripted clients up to t, then feeds the frame at t. */
+int tp_replay_session_input(struct tp_replay_session *r, tp_time t, const uint8_t *frame, size_t len);
+/* Runs timers and the scripted clients up to t (never backwards). */
+int tp_replay_session_advance(struct tp_replay_session *r, tp_time t);
+/* Every frame the stack has sent so far, stamped with its clock. */
+const struct tp_frame_list *tp_replay_session_sent(const struct tp_replay_session *r);
+/* Runs the clock to the end, checks expect_counter, prints "RECORDED NAME:
+ * N in, M out". */
+int tp_replay_session_finish(struct tp_replay_session *r);
+void tp_replay_session_free(struct tp_replay_session *r);
 
 /* NAME.pcap -> NAME.conf (or any suffix -> .conf); malloc'd, NULL on ENOMEM. */
 char *tp_replay_sidecar_path(const char *vector_path);

@@ -7,8 +7,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "replay_client.h"
+#include "services.h"
 
 #define DEFAULT_TOLERANCE TP_MSEC(10)
 
@@ -27,6 +31,18 @@ const struct tp_replay_key tp_replay_conf_keys[] = {
 	{"arp_cache_size", "N", "ARP cache entries (stack default 128)"},
 	{"reass_mem_limit", "N", "bytes held for IP reassembly (stack default 1 MiB)"},
 	{"ttl", "N", "default TTL of datagrams sent (stack default 64)"},
+	{"tcp_msl_ms", "N", "TCP maximum segment lifetime; TIME_WAIT lasts 2 MSL (stack default 30000)"},
+	{"tcp_delack_ms", "N", "delayed-ACK timeout, 1..200 (stack default 40)"},
+	{"tcp_fin_timeout_ms", "N", "an orphan's FIN_WAIT_2 life (stack default 60000)"},
+	{"tcp_retries", "N", "data retransmissions before the connection is dropped (stack default 12)"},
+	{"tcp_syn_retries", "N", "SYN / SYN-ACK retransmissions before giving up (stack default 6)"},
+	{"tcp_rcvbuf", "BYTES", "TCP receive buffer, 1024..16777216 (stack default 262144)"},
+	{"tcp_sndbuf", "BYTES", "TCP send buffer, 1024..16777216 (stack default 262144)"},
+	{"services", "LIST", "serve echo,discard,chargen (as `tapir run --services`; default none)"},
+	{"connect", "SCRIPT", "a TCP client on the stack: ADDR:PORT at T [from PORT] [send N at T]... "
+			      "[close at T]; each line adds one"},
+	{"expect_counter", "NAME N", "the stack's counter NAME (tcp.drop_options, ...) must end at N; "
+				     "each line adds one"},
 	{NULL, NULL, NULL},
 };
 
@@ -92,18 +108,70 @@ static int parse_bool(const char *s, int *out)
 	return 0;
 }
 
-/* Numeric keys that land in a uint32_t field of the stack configuration. */
-static uint32_t *stack_u32_field(struct tp_replay_config *cfg, const char *key)
+/* Numeric keys that land in the stack's configuration, with their ranges. */
+#define STACK_FIELD(f) offsetof(struct tp_stack_config, f), sizeof(((struct tp_stack_config *)0)->f)
+static const struct {
+	const char *key;
+	size_t offset, size;            /* a uint32_t count or a tp_time */
+	uint64_t min, max;
+	int millis;                     /* a tp_time given in milliseconds */
+} stack_numbers[] = {
+	{"icmp_rate", STACK_FIELD(icmp_rate), 1, UINT32_MAX, 0},
+	{"icmp_burst", STACK_FIELD(icmp_burst), 1, UINT32_MAX, 0},
+	{"arp_cache_size", STACK_FIELD(arp_cache_size), 1, UINT32_MAX, 0},
+	{"reass_mem_limit", STACK_FIELD(reass_mem_limit), 1, UINT32_MAX, 0},
+	{"tcp_msl_ms", STACK_FIELD(tcp_msl), 1, 3600 * 1000, 1},
+	{"tcp_delack_ms", STACK_FIELD(tcp_delack), 1, 200, 1},
+	{"tcp_fin_timeout_ms", STACK_FIELD(tcp_fin_timeout), 1, 3600 * 1000, 1},
+	{"tcp_retries", STACK_FIELD(tcp_retries), 1, 100, 0},
+	{"tcp_syn_retries", STACK_FIELD(tcp_syn_retries), 1, 100, 0},
+	{"tcp_rcvbuf", STACK_FIELD(tcp_rcvbuf), 1024, 16 << 20, 0},
+	{"tcp_sndbuf", STACK_FIELD(tcp_sndbuf), 1024, 16 << 20, 0},
+};
+#undef STACK_FIELD
+
+/* Sets a stack_numbers key; 1 if it was one (*ok tells whether the value
+ * was good), 0 if key is not one of them. */
+static int set_stack_number(struct tp_replay_config *cfg, const char *key, const char *value, int *ok)
 {
-	if (!strcmp(key, "icmp_rate"))
-		return &cfg->stack.icmp_rate;
-	if (!strcmp(key, "icmp_burst"))
-		return &cfg->stack.icmp_burst;
-	if (!strcmp(key, "arp_cache_size"))
-		return &cfg->stack.arp_cache_size;
-	if (!strcmp(key, "reass_mem_limit"))
-		return &cfg->stack.reass_mem_limit;
-	return NULL;
+	for (size_t i = 0; i < sizeof(stack_numbers) / sizeof(stack_numbers[0]); i++) {
+		if (strcmp(stack_numbers[i].key, key))
+			continue;
+		uint64_t n = 0;
+		*ok = parse_uint(value, stack_numbers[i].min, stack_numbers[i].max, &n) == 0;
+		char *field = (char *)&cfg->stack + stack_numbers[i].offset;
+		if (stack_numbers[i].size == sizeof(tp_time)) {
+			tp_time t = stack_numbers[i].millis ? TP_MSEC(n) : n;
+			memcpy(field, &t, sizeof(t));
+		} else {
+			uint32_t v = (uint32_t)n;
+			memcpy(field, &v, sizeof(v));
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* "tcp.drop_options 1" */
+static int add_counter(struct tp_replay_config *cfg, const char *value)
+{
+	char name[64];
+	size_t n = strcspn(value, " \t");
+	if (cfg->n_counters == TP_REPLAY_MAX_COUNTERS || n >= sizeof(name))
+		return -1;
+	memcpy(name, value, n);
+	name[n] = '\0';
+	const char *num = value + n + strspn(value + n, " \t");
+	struct tp_replay_counter *c = &cfg->counters[cfg->n_counters];
+	for (int id = 0; id < TP_STAT_COUNT; id++)
+		if (!strcmp(tp_stat_name((enum tp_stat_id)id), name)) {
+			if (parse_uint(num, 0, UINT64_MAX, &c->value) < 0)
+				return -1;
+			c->id = (enum tp_stat_id)id;
+			cfg->n_counters++;
+			return 0;
+		}
+	return -1;
 }
 
 int tp_replay_config_set(struct tp_replay_config *cfg, const char *key, const char *value,
@@ -111,7 +179,6 @@ int tp_replay_config_set(struct tp_replay_config *cfg, const char *key, const ch
 {
 	uint64_t n = 0;
 	tp_time t = 0;
-	uint32_t *u32;
 	int ok;
 
 	if (!strcmp(key, "mac")) {
@@ -144,9 +211,21 @@ int tp_replay_config_set(struct tp_replay_config *cfg, const char *key, const ch
 	} else if (!strcmp(key, "ttl")) {
 		ok = parse_uint(value, 1, 255, &n) == 0;
 		cfg->stack.default_ttl = (uint8_t)n;
-	} else if ((u32 = stack_u32_field(cfg, key))) {
-		ok = parse_uint(value, 1, UINT32_MAX, &n) == 0;
-		*u32 = (uint32_t)n;
+	} else if (set_stack_number(cfg, key, value, &ok)) {
+		/* done */
+	} else if (!strcmp(key, "services")) {
+		ok = tp_services_parse(value, &cfg->services) == 0 && *value;
+	} else if (!strcmp(key, "connect")) {
+		if (cfg->n_clients == TP_REPLAY_MAX_CLIENTS) {
+			snprintf(err, errlen, "at most %d connect lines", TP_REPLAY_MAX_CLIENTS);
+			return -1;
+		}
+		if (replay_client_parse(value, &cfg->clients[cfg->n_clients], err, errlen) < 0)
+			return -1;
+		cfg->n_clients++;
+		ok = 1;
+	} else if (!strcmp(key, "expect_counter")) {
+		ok = add_counter(cfg, value) == 0;
 	} else {
 		snprintf(err, errlen, "unknown key '%s'", key);
 		return -1;

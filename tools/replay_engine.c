@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "decode.h"
+#include "replay_client.h"
+#include "services.h"
 #include "tapir/pcap.h"
 
 /* A stack whose timers keep re-arming at the same instant never lets the
@@ -30,25 +32,31 @@ const char *const tp_replay_loose_skipped[] = {
 	NULL,
 };
 
-struct run {
+/* One fresh stack on a virtual clock, with what runs on it. */
+struct tp_replay_session {
 	const struct tp_replay_config *cfg;
 	const struct tp_replay_options *opt;
 	struct tp_stack *stack;
+	struct tp_netif *nif;
+	struct tp_services *services;   /* the `services` key */
+	struct replay_clients *clients; /* the `connect` keys */
 	struct tp_pcap_writer *writer;
 	struct tp_frame_list sent;      /* what the stack transmitted, with its clock */
 	tp_time start;
-	int discard_sent;               /* while creating the netif with announce = no */
+	tp_time last_stamp;             /* the last frame fed or expected */
+	size_t n_in;
+	int discard_sent;               /* while creating the netif with announce = no, and at teardown */
 	int out_of_memory;
 };
 
-static void print_time(FILE *out, const struct run *r, tp_time t)
+static void print_time(FILE *out, const struct tp_replay_session *r, tp_time t)
 {
 	tp_time rel = t - r->start;
 	fprintf(out, "%4llu.%06llu", (unsigned long long)(rel / 1000000u),
 		(unsigned long long)(rel % 1000000u));
 }
 
-static void print_frame_line(const struct run *r, const char *dir, size_t index, tp_time t,
+static void print_frame_line(const struct tp_replay_session *r, const char *dir, size_t index, tp_time t,
 			     const uint8_t *frame, size_t len)
 {
 	char summary[256];
@@ -59,7 +67,7 @@ static void print_frame_line(const struct run *r, const char *dir, size_t index,
 
 static int on_transmit(void *ctx, const uint8_t *frame, size_t len)
 {
-	struct run *r = ctx;
+	struct tp_replay_session *r = ctx;
 	tp_time now = tp_now(r->stack);
 
 	if (r->discard_sent)
@@ -75,22 +83,34 @@ static int on_transmit(void *ctx, const uint8_t *frame, size_t len)
 	return 0;
 }
 
-/* Runs every timer due up to `target`, each at its own deadline. */
-static int advance_to(struct run *r, tp_time target)
+static int error(const struct tp_replay_session *r, const char *what)
 {
+	fprintf(r->opt->out, "ERROR %s: %s\n", r->opt->name, what);
+	return TP_REPLAY_ERROR;
+}
+
+/* Runs every timer and scripted client action due up to `target`, each at
+ * its own time (timers first when both fall on the same instant). */
+static int advance_to(struct tp_replay_session *r, tp_time target)
+{
+	char why[200];
 	for (long steps = 0;; steps++) {
 		tp_time due = tp_next_deadline(r->stack);
-		if (due > target)
+		tp_time action = replay_clients_next(r->clients);
+		tp_time next = action < due ? action : due;
+		if (next > target)
 			break;
 		if (steps == MAX_TIMER_STEPS)
-			return -1;
-		tp_poll(r->stack, due);
+			return error(r, "the stack's timers never let the clock move");
+		tp_poll(r->stack, next);
+		if (action == next && replay_clients_run(r->clients, next, why, sizeof(why)) < 0)
+			return error(r, why);
 	}
 	tp_poll(r->stack, target);
 	return 0;
 }
 
-static int from_stack(const struct run *r, const struct tp_frame *f)
+static int from_stack(const struct tp_replay_session *r, const struct tp_frame *f)
 {
 	return f->len >= 12 && memcmp(f->data + 6, r->cfg->netif.mac, 6) == 0;
 }
@@ -222,14 +242,14 @@ static void print_byte_diff(FILE *out, const struct tp_frame *e, const struct tp
 		fprintf(out, "  length: %zu bytes expected, %zu got\n", e->len, g->len);
 }
 
-static void print_header(const struct run *r, const char *what, size_t capture_index,
+static void print_header(const struct tp_replay_session *r, const char *what, size_t capture_index,
 			 size_t sent_index)
 {
 	fprintf(r->opt->out, "FAIL %s: %s: capture frame #%zu, the stack's frame #%zu\n", r->opt->name,
 		what, capture_index, sent_index);
 }
 
-static void print_labelled(const struct run *r, const char *label, const struct tp_frame *f)
+static void print_labelled(const struct tp_replay_session *r, const char *label, const struct tp_frame *f)
 {
 	char summary[256];
 	fprintf(r->opt->out, "  %-8s at ", label);
@@ -241,7 +261,7 @@ static tp_time time_apart(tp_time a, tp_time b) { return a > b ? a - b : b - a; 
 
 /* 0 if `got` is the frame the capture expects, else prints why and returns 1
  * (or TP_REPLAY_ERROR if decoding ran out of memory). */
-static int compare_frame(struct run *r, size_t capture_index, const struct tp_frame *expected,
+static int compare_frame(struct tp_replay_session *r, size_t capture_index, const struct tp_frame *expected,
 			 size_t sent_index, const struct tp_frame *got)
 {
 	FILE *out = r->opt->out;
@@ -280,16 +300,175 @@ static int compare_frame(struct run *r, size_t capture_index, const struct tp_fr
 	return rc;
 }
 
-/* --- The run ------------------------------------------------------------ */
+/* --- The session --------------------------------------------------------- */
 
-static int error(const struct run *r, const char *what)
+int tp_replay_session_open(struct tp_replay_session **out, const struct tp_replay_config *cfg, tp_time start,
+			   const struct tp_replay_options *opt)
 {
-	fprintf(r->opt->out, "ERROR %s: %s\n", r->opt->name, what);
-	return TP_REPLAY_ERROR;
+	char err[300];
+	struct tp_replay_session *r = calloc(1, sizeof(*r));
+	struct tp_replay_session quiet = {.cfg = cfg, .opt = opt};   /* for a message before r exists */
+
+	*out = r;
+	if (!r)
+		return error(&quiet, "out of memory");
+	r->cfg = cfg;
+	r->opt = opt;
+	r->start = r->last_stamp = start;
+	if (tp_replay_config_check(cfg, err, sizeof(err)) < 0)
+		return error(r, err);
+	struct tp_stack_config scfg = cfg->stack;
+	scfg.start_time = start;
+	r->stack = tp_stack_new(&scfg);
+	if (!r->stack)
+		return error(r, "out of memory");
+	if (opt->write_path) {
+		r->writer = tp_pcap_writer_open(opt->write_path, 0, err, sizeof(err));
+		if (!r->writer)
+			return error(r, err);
+	}
+	r->discard_sent = !cfg->expect_announce;
+	r->nif = tp_netif_add(r->stack, &cfg->netif, on_transmit, r);
+	r->discard_sent = 0;
+	if (!r->nif)
+		return error(r, "the stack refused the interface configuration (mac, addr, mtu)");
+	if (cfg->services) {
+		r->services = tp_services_start(r->stack, cfg->services, err, sizeof(err));
+		if (!r->services)
+			return error(r, err);
+	}
+	r->clients = replay_clients_new(r->stack, cfg, start);
+	if (!r->clients)
+		return error(r, "out of memory");
+	return TP_REPLAY_PASS;
 }
 
+int tp_replay_session_advance(struct tp_replay_session *r, tp_time t)
+{
+	if (t < tp_now(r->stack))
+		return error(r, "time goes backwards");
+	return advance_to(r, t);
+}
+
+/* Feeds one frame at t; `index` is its place in the conversation, for -v. */
+static int input_at(struct tp_replay_session *r, size_t index, tp_time t, const uint8_t *frame, size_t len)
+{
+	int rc = tp_replay_session_advance(r, t);
+	if (rc)
+		return rc;
+	if (r->writer)
+		tp_pcap_writer_frame(r->writer, t, frame, len);
+	if (r->opt->verbose)
+		print_frame_line(r, "in", index, t, frame, len);
+	tp_input(r->stack, r->nif, frame, len);
+	r->n_in++;
+	r->last_stamp = t;
+	return TP_REPLAY_PASS;
+}
+
+int tp_replay_session_input(struct tp_replay_session *r, tp_time t, const uint8_t *frame, size_t len)
+{
+	return input_at(r, r->n_in + r->sent.count, t, frame, len);
+}
+
+const struct tp_frame_list *tp_replay_session_sent(const struct tp_replay_session *r)
+{
+	return &r->sent;
+}
+
+/* Runs the clock past the last frame by the tolerance, so a late frame still
+ * counts. Recording extends the end while frames keep coming near it, so the
+ * recorded vector ends exactly where its own replay will stop looking. */
+static int run_to_end(struct tp_replay_session *r)
+{
+	tp_time end = r->start + r->cfg->end;
+	if (r->last_stamp > end)
+		end = r->last_stamp;
+	if (replay_clients_last(r->clients) > end)
+		end = replay_clients_last(r->clients);
+	end += r->cfg->tolerance;
+	for (;;) {
+		int rc = advance_to(r, end);
+		if (rc)
+			return rc;
+		if (r->out_of_memory)
+			return error(r, "out of memory");
+		if (r->opt->mode != TP_REPLAY_RECORD || !r->sent.count)
+			return 0;
+		tp_time last_sent = r->sent.frames[r->sent.count - 1].t + r->cfg->tolerance;
+		if (last_sent <= end)
+			return 0;
+		end = last_sent;
+	}
+}
+
+/* The stack's counters that moved: in -v output they say why a frame got no
+ * answer (which drop), which the frames alone cannot show. */
+static void print_counters(const struct tp_replay_session *r)
+{
+	const char *sep = "counters:";
+	for (int id = 0; id < TP_STAT_COUNT; id++) {
+		uint64_t n = tp_stat(r->stack, (enum tp_stat_id)id);
+		if (n) {
+			fprintf(r->opt->out, "%s %s=%llu", sep, tp_stat_name((enum tp_stat_id)id), (unsigned long long)n);
+			sep = "";
+		}
+	}
+	fprintf(r->opt->out, "\n");
+}
+
+/* The sidecar's expect_counter lines, against the stack's counters. */
+static int check_counters(const struct tp_replay_session *r)
+{
+	for (int i = 0; i < r->cfg->n_counters; i++) {
+		const struct tp_replay_counter *c = &r->cfg->counters[i];
+		uint64_t got = tp_stat(r->stack, c->id);
+		if (got != c->value) {
+			fprintf(r->opt->out, "FAIL %s: counter %s is %llu, the sidecar expects %llu\n", r->opt->name,
+				tp_stat_name(c->id), (unsigned long long)got, (unsigned long long)c->value);
+			return TP_REPLAY_FAIL;
+		}
+	}
+	return TP_REPLAY_PASS;
+}
+
+/* Runs to the end; in RECORD mode also says so and checks the counters. */
+static int finish(struct tp_replay_session *r)
+{
+	int rc = run_to_end(r);
+	if (rc)
+		return rc;
+	if (r->opt->verbose)
+		print_counters(r);
+	if (r->opt->mode != TP_REPLAY_RECORD)
+		return TP_REPLAY_PASS;
+	fprintf(r->opt->out, "RECORDED %s: %zu in, %zu out%s%s\n", r->opt->name, r->n_in, r->sent.count,
+		r->opt->write_path ? " -> " : "", r->opt->write_path ? r->opt->write_path : "");
+	return check_counters(r);
+}
+
+int tp_replay_session_finish(struct tp_replay_session *r)
+{
+	return finish(r);
+}
+
+void tp_replay_session_free(struct tp_replay_session *r)
+{
+	if (!r)
+		return;
+	r->discard_sent = 1;                /* the services' farewell resets are no part of the run */
+	tp_services_stop(r->services);
+	tp_stack_free(r->stack);
+	replay_clients_free(r->clients);
+	tp_pcap_writer_close(r->writer);
+	tp_frame_list_free(&r->sent);
+	free(r);
+}
+
+/* --- Replaying a capture -------------------------------------------------- */
+
 /* Stamps must never go back, nor come before the start. */
-static int check_stamps(const struct run *r, const struct tp_frame_list *capture)
+static int check_stamps(const struct tp_replay_session *r, const struct tp_frame_list *capture)
 {
 	tp_time prev = r->start;
 	for (size_t i = 0; i < capture->count; i++) {
@@ -305,69 +484,25 @@ static int check_stamps(const struct run *r, const struct tp_frame_list *capture
 }
 
 /* Feeds the inputs; collects in `expected` the indices of the stack's frames. */
-static int feed(struct run *r, struct tp_netif *nif, const struct tp_frame_list *capture,
-		size_t *expected, size_t *n_expected, size_t *n_in, tp_time *last_stamp)
+static int feed(struct tp_replay_session *r, const struct tp_frame_list *capture, size_t *expected,
+		size_t *n_expected)
 {
 	for (size_t i = 0; i < capture->count; i++) {
 		const struct tp_frame *f = &capture->frames[i];
-		if (from_stack(r, f)) {
-			if (r->opt->mode != TP_REPLAY_RECORD) {
-				expected[(*n_expected)++] = i;
-				*last_stamp = f->t;
-			}
-			continue;
+		if (!from_stack(r, f)) {
+			int rc = input_at(r, i, f->t, f->data, f->len);
+			if (rc)
+				return rc;
+		} else if (r->opt->mode != TP_REPLAY_RECORD) {
+			expected[(*n_expected)++] = i;
+			r->last_stamp = f->t;
 		}
-		if (advance_to(r, f->t) < 0)
-			return error(r, "the stack's timers never let the clock move");
-		if (r->writer)
-			tp_pcap_writer_frame(r->writer, f->t, f->data, f->len);
-		if (r->opt->verbose)
-			print_frame_line(r, "in", i, f->t, f->data, f->len);
-		tp_input(r->stack, nif, f->data, f->len);
-		(*n_in)++;
-		*last_stamp = f->t;
 	}
 	return 0;
 }
 
-/* Runs the clock past the last frame by the tolerance, so a late frame still
- * counts. Recording extends the end while frames keep coming near it, so the
- * recorded vector ends exactly where its own replay will stop looking. */
-static int run_to_end(struct run *r, tp_time last_stamp)
-{
-	tp_time end = r->start + r->cfg->end;
-	if (last_stamp > end)
-		end = last_stamp;
-	end += r->cfg->tolerance;
-	for (;;) {
-		if (advance_to(r, end) < 0)
-			return error(r, "the stack's timers never let the clock move");
-		if (r->opt->mode != TP_REPLAY_RECORD || !r->sent.count)
-			return 0;
-		tp_time last_sent = r->sent.frames[r->sent.count - 1].t + r->cfg->tolerance;
-		if (last_sent <= end)
-			return 0;
-		end = last_sent;
-	}
-}
-
-/* The stack's counters that moved: in -v output they say why a frame got no
- * answer (which drop), which the frames alone cannot show. */
-static void print_counters(const struct run *r)
-{
-	const char *sep = "counters:";
-	for (int id = 0; id < TP_STAT_COUNT; id++) {
-		uint64_t n = tp_stat(r->stack, (enum tp_stat_id)id);
-		if (n) {
-			fprintf(r->opt->out, "%s %s=%llu", sep, tp_stat_name((enum tp_stat_id)id), (unsigned long long)n);
-			sep = "";
-		}
-	}
-	fprintf(r->opt->out, "\n");
-}
-
-static int compare_all(struct run *r, const struct tp_frame_list *capture, const size_t *expected,
-		       size_t n_expected)
+static int compare_all(struct tp_replay_session *r, const struct tp_frame_list *capture,
+		       const size_t *expected, size_t n_expected)
 {
 	size_t n = n_expected < r->sent.count ? n_expected : r->sent.count;
 	for (size_t k = 0; k < n; k++) {
@@ -387,70 +522,36 @@ static int compare_all(struct run *r, const struct tp_frame_list *capture, const
 		print_labelled(r, "missing", &capture->frames[expected[r->sent.count]]);
 		return TP_REPLAY_FAIL;
 	}
-	return TP_REPLAY_PASS;
+	return check_counters(r);
 }
 
-static int run_vector(struct run *r, const struct tp_frame_list *capture, size_t *expected)
+static int run_capture(struct tp_replay_session *r, const struct tp_frame_list *capture, size_t *expected)
 {
-	char err[300];
-	size_t n_expected = 0, n_in = 0;
-	tp_time last_stamp = r->start;
-
+	size_t n_expected = 0;
 	int rc = check_stamps(r, capture);
-	if (rc)
-		return rc;
-	struct tp_stack_config scfg = r->cfg->stack;
-	scfg.start_time = r->start;
-	r->stack = tp_stack_new(&scfg);
-	if (!r->stack)
-		return error(r, "out of memory");
-	if (r->opt->write_path) {
-		r->writer = tp_pcap_writer_open(r->opt->write_path, 0, err, sizeof(err));
-		if (!r->writer)
-			return error(r, err);
-	}
-	r->discard_sent = !r->cfg->expect_announce;
-	struct tp_netif *nif = tp_netif_add(r->stack, &r->cfg->netif, on_transmit, r);
-	r->discard_sent = 0;
-	if (!nif)
-		return error(r, "the stack refused the interface configuration (mac, addr, mtu)");
-
-	rc = feed(r, nif, capture, expected, &n_expected, &n_in, &last_stamp);
 	if (!rc)
-		rc = run_to_end(r, last_stamp);
-	if (!rc && r->out_of_memory)
-		rc = error(r, "out of memory");
-	if (rc)
+		rc = feed(r, capture, expected, &n_expected);
+	if (!rc)
+		rc = finish(r);
+	if (rc || r->opt->mode == TP_REPLAY_RECORD)
 		return rc;
-	if (r->opt->verbose)
-		print_counters(r);
-	if (r->opt->mode == TP_REPLAY_RECORD) {
-		fprintf(r->opt->out, "RECORDED %s: %zu in, %zu out%s%s\n", r->opt->name, n_in, r->sent.count,
-			r->opt->write_path ? " -> " : "", r->opt->write_path ? r->opt->write_path : "");
-		return TP_REPLAY_PASS;
-	}
 	rc = compare_all(r, capture, expected, n_expected);
 	if (rc == TP_REPLAY_PASS)
-		fprintf(r->opt->out, "PASS %s: %zu in, %zu out\n", r->opt->name, n_in, r->sent.count);
+		fprintf(r->opt->out, "PASS %s: %zu in, %zu out\n", r->opt->name, r->n_in, r->sent.count);
 	return rc;
 }
 
 int tp_replay_run(const struct tp_replay_config *cfg, const struct tp_frame_list *capture,
 		  const struct tp_replay_options *opt)
 {
-	struct run r = {.cfg = cfg, .opt = opt};
-	char err[300];
-
-	if (tp_replay_config_check(cfg, err, sizeof(err)) < 0)
-		return error(&r, err);
-	r.start = cfg->has_start ? cfg->stack.start_time : capture->count ? capture->frames[0].t : 0;
-	size_t *expected = malloc((capture->count ? capture->count : 1) * sizeof(*expected));
-	if (!expected)
-		return error(&r, "out of memory");
-	int rc = run_vector(&r, capture, expected);
-	free(expected);
-	tp_stack_free(r.stack);
-	tp_pcap_writer_close(r.writer);
-	tp_frame_list_free(&r.sent);
+	struct tp_replay_session *r;
+	tp_time start = cfg->has_start ? cfg->stack.start_time : capture->count ? capture->frames[0].t : 0;
+	int rc = tp_replay_session_open(&r, cfg, start, opt);
+	if (!rc) {
+		size_t *expected = malloc((capture->count ? capture->count : 1) * sizeof(*expected));
+		rc = expected ? run_capture(r, capture, expected) : error(r, "out of memory");
+		free(expected);
+	}
+	tp_replay_session_free(r);
 	return rc;
 }

@@ -1,13 +1,12 @@
 /*
  * vecgen.c - `tapir-vecgen NAME.vec`: turns a short text script of what a peer
  * sends into a pcap test vector. The script's frames are played to a fresh
- * stack configured by NAME.conf (the sidecar replay reads too), and the whole
- * conversation, the stack's answers included, is written to NAME.pcap for a
- * human to check against the RFCs and commit. Grammar: usage() below and
- * pcaps/README.md.
- *
- * Frames are built here with code of its own (checksums too) rather than the
- * stack's: a vector built by the code under test would agree with its bugs.
+ * stack configured by NAME.conf (the sidecar replay reads too), one at a
+ * time, and the whole conversation, the stack's answers included, is
+ * written to NAME.pcap for a human to check against the RFCs and commit.
+ * Each frame is built at its time, after the stack's answers before it, so
+ * a TCP line can acknowledge the stack's ISN (vecgen_tcp.c). Grammar:
+ * usage() below and pcaps/README.md; the parts: vecgen.h.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,11 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay.h"
+#include "vecgen.h"
 
-#define MAX_HOSTS 32
 #define MAX_TOKENS 64
-#define MAX_FRAME (14 + 65535 + 64)
 
 static void usage(FILE *out)
 {
@@ -36,6 +33,9 @@ static void usage(FILE *out)
 	      "  TIME arp reply IP [opt]             IP is-at its host MAC, sent to the stack\n"
 	      "  TIME icmp KIND SRC > DST [opt]      KIND: echo, echo-reply or TYPE/CODE (3/2)\n"
 	      "  TIME ip SRC > DST [opt]             IP datagram of `len` bytes (proto 253)\n"
+	      "  TIME tcp SRC:P > DST:P FLAGS [opt]  TCP segment; FLAGS: tcpdump's letters\n"
+	      "                                      S F R P U E W, '.' for ACK (\"S.\"), or none\n"
+	      "  TIME udp SRC:P > DST:P [opt]        UDP datagram\n"
 	      "  TIME raw HEX...                     any bytes, as a whole frame\n"
 	      "options (key value, or a bare flag):\n"
 	      "  any:   eth.src MAC  eth.dst MAC  pad (zeros up to 60 bytes)  trunc N (cut the frame)\n"
@@ -44,10 +44,18 @@ static void usage(FILE *out)
 	      "         frag OFF LEN (send only bytes OFF..OFF+LEN of the payload; MF set unless\n"
 	      "         that reaches the end)  options HEX (padded with EOL to 4 bytes)\n"
 	      "         ihl N (header length field, in words)  totlen N  ipsum N (as sent)\n"
-	      "  data:  len N (ICMP data / IP payload bytes; default 56 / 20)  fill N (every data\n"
-	      "         byte N; default byte i is i mod 256)\n"
-	      "         poke OFF HEX (then overwrite payload bytes from OFF, checksums kept)\n"
+	      "  data:  len N (ICMP data / IP, TCP, UDP payload bytes; default 56 / 20, 0, 0)\n"
+	      "         fill N (every data byte N; default byte i is i mod 256)\n"
+	      "         text \"...\" (the payload; escapes \\n \\r \\t \\\\ \\\" \\xHH)  hex HEX\n"
+	      "         poke OFF HEX (then overwrite IP payload bytes from OFF, checksums kept)\n"
 	      "  icmp:  id N  seq N  icmpsum N\n"
+	      "  tcp:   seq N (default: where this connection's last segment ended; the first\n"
+	      "         must give it)  ack N | ack their+N (the stack's ISN on this connection:\n"
+	      "         the seq of the last SYN it sent here)  win N (65535)  urg N\n"
+	      "         doff N (data offset field, words)  tcpsum N\n"
+	      "         TCP options, in the order given, padded with EOL: mss N  ws N  sackOK\n"
+	      "         ts VAL ECR  nop  eol  tcpopt HEX (raw bytes)\n"
+	      "  udp:   udpsum N (0: none)  ulen N (length field)\n"
 	      "Defaults: eth.src the source's host MAC, eth.dst the stack's (broadcast for\n"
 	      "requests and broadcast addresses), ipid counts up per IP line (give fragments of\n"
 	      "one datagram the same ipid), ttl 64, checksums and lengths computed.\n", out);
@@ -55,30 +63,8 @@ static void usage(FILE *out)
 
 /* --- Option table ------------------------------------------------------- */
 
-enum kind { K_ARP = 1, K_ICMP = 2, K_IP = 4, K_RAW = 8 };   /* raw takes no options */
-#define K_ANY (K_ARP | K_ICMP | K_IP)
-#define K_L3 (K_ICMP | K_IP)
-
-struct mac_opt { int set; uint8_t b[6]; };
-struct hex_opt { size_t len; uint8_t b[40]; };
-struct poke_opt { long off; struct hex_opt bytes; };
-
-/* One line's frame; numbers are -1 while not given. */
-struct spec {
-	enum kind kind;
-	struct mac_opt eth_src, eth_dst, sha, tha;
-	int pad, df;
-	long trunc, op, version, ipid, ttl, tos, proto, mf, ihl, totlen, ipsum, len, fill, id, seq, icmpsum;
-	long frag_off, frag_len;
-	struct hex_opt options;
-	struct poke_opt poke;
-	tp_ip4 spa, tpa, src, dst;      /* ARP sender/target, IP source/destination */
-	uint8_t icmp_type, icmp_code;
-	uint8_t *raw;
-	size_t raw_len;
-};
-
-enum opt_type { OPT_MAC, OPT_FLAG, OPT_NUM, OPT_HEX, OPT_RANGE, OPT_POKE };
+enum opt_type { OPT_MAC, OPT_FLAG, OPT_NUM, OPT_HEX, OPT_RANGE, OPT_POKE, OPT_SEQNUM, OPT_TEXT, OPT_BYTES,
+		OPT_TCPOPT };
 
 struct opt {
 	const char *name;
@@ -93,7 +79,7 @@ static const struct opt opts[] = {
 	{"eth.src", OPT_MAC, K_ANY, S(eth_src), 0},
 	{"eth.dst", OPT_MAC, K_ANY, S(eth_dst), 0},
 	{"pad", OPT_FLAG, K_ANY, S(pad), 0},
-	{"trunc", OPT_NUM, K_ANY, S(trunc), MAX_FRAME},
+	{"trunc", OPT_NUM, K_ANY, S(trunc), VG_MAX_FRAME},
 	{"op", OPT_NUM, K_ARP, S(op), 0xffff},
 	{"sha", OPT_MAC, K_ARP, S(sha), 0},
 	{"tha", OPT_MAC, K_ARP, S(tha), 0},
@@ -111,30 +97,40 @@ static const struct opt opts[] = {
 	{"ipsum", OPT_NUM, K_L3, S(ipsum), 0xffff},
 	{"len", OPT_NUM, K_L3, S(len), 65535},
 	{"fill", OPT_NUM, K_L3, S(fill), 255},
+	{"text", OPT_TEXT, K_L3, S(data), 0},
+	{"hex", OPT_BYTES, K_L3, S(data), 0},
+	{"poke", OPT_POKE, K_L3, S(poke), 65535},
 	{"id", OPT_NUM, K_ICMP, S(id), 0xffff},
 	{"seq", OPT_NUM, K_ICMP, S(seq), 0xffff},
 	{"icmpsum", OPT_NUM, K_ICMP, S(icmpsum), 0xffff},
-	{"poke", OPT_POKE, K_L3, S(poke), 65535},
+	{"seq", OPT_SEQNUM, K_TCP, S(tcp_seq), 0},
+	{"ack", OPT_SEQNUM, K_TCP, S(tcp_ack), 0},
+	{"win", OPT_NUM, K_TCP, S(win), 0xffff},
+	{"urg", OPT_NUM, K_TCP, S(urg), 0xffff},
+	{"doff", OPT_NUM, K_TCP, S(doff), 15},
+	{"tcpsum", OPT_NUM, K_TCP, S(tcpsum), 0xffff},
+	{"mss", OPT_TCPOPT, K_TCP, 0, 0},
+	{"ws", OPT_TCPOPT, K_TCP, 0, 0},
+	{"sackOK", OPT_TCPOPT, K_TCP, 0, 0},
+	{"ts", OPT_TCPOPT, K_TCP, 0, 0},
+	{"nop", OPT_TCPOPT, K_TCP, 0, 0},
+	{"eol", OPT_TCPOPT, K_TCP, 0, 0},
+	{"tcpopt", OPT_TCPOPT, K_TCP, 0, 0},
+	{"udpsum", OPT_NUM, K_UDP, S(udpsum), 0xffff},
+	{"ulen", OPT_NUM, K_UDP, S(ulen), 0xffff},
 };
 #undef S
 
 /* --- The script's state ------------------------------------------------- */
 
-struct script {
-	const char *path;
-	int line;
-	char err[300];
+struct recording {
+	struct script sc;
 	const struct tp_replay_config *cfg;
-	struct { tp_ip4 ip; uint8_t mac[6]; } hosts[MAX_HOSTS];
-	int n_hosts;
-	uint16_t next_ipid;
-	tp_time base;                   /* capture time of script time 0: the conf's start */
-	tp_time last;
-	struct tp_frame_list frames;
+	const struct tp_replay_options *opt;
+	struct tp_replay_session *session;  /* opened at the first frame */
 };
 
-static int fail(struct script *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct script *sc, const char *fmt, ...)
+int vg_fail(struct script *sc, const char *fmt, ...)
 {
 	char why[200];
 	va_list ap;
@@ -148,8 +144,7 @@ static int fail(struct script *sc, const char *fmt, ...)
 	return -1;
 }
 
-/* Decimal or 0x-hex (never octal: "010" is ten). */
-static int parse_num(const char *s, long max, long *out)
+int vg_parse_num(const char *s, long max, long *out)
 {
 	char *end;
 	if (!isdigit((unsigned char)s[0]))
@@ -173,8 +168,7 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Hex digits from several tokens into out (at most cap bytes); -1 if odd or not hex. */
-static long parse_hex(char **tok, int n, uint8_t *out, size_t cap)
+long vg_parse_hex(char **tok, int n, uint8_t *out, size_t cap)
 {
 	size_t len = 0;
 	int half = -1;
@@ -193,6 +187,37 @@ static long parse_hex(char **tok, int n, uint8_t *out, size_t cap)
 	return half < 0 ? (long)len : -1;
 }
 
+/* A quoted word ("...", as split_words kept it) into bytes; -1 if an escape
+ * is bad. out must hold strlen(word) bytes. */
+static long decode_text(const char *word, uint8_t *out)
+{
+	size_t len = 0, n = strlen(word);
+	if (n < 2 || word[0] != '"' || word[n - 1] != '"')
+		return -1;
+	for (const char *c = word + 1; c < word + n - 1; c++) {
+		if (*c != '\\') {
+			out[len++] = (uint8_t)*c;
+			continue;
+		}
+		static const char escapes[] = "nrt\\\"0", values[] = "\n\r\t\\\"\0";
+		const char *e = *++c ? strchr(escapes, *c) : NULL;
+		if (e) {
+			out[len++] = (uint8_t)values[e - escapes];
+		} else if (*c == 'x' && hexval(c[1]) >= 0 && hexval(c[2]) >= 0) {
+			out[len++] = (uint8_t)(hexval(c[1]) << 4 | hexval(c[2]));
+			c += 2;
+		} else {
+			return -1;
+		}
+	}
+	return (long)len;
+}
+
+int vg_parse_ip(struct script *sc, const char *s, tp_ip4 *out)
+{
+	return tp_ip4_parse(s, out) == 0 ? 0 : vg_fail(sc, "bad IPv4 address '%s'", s);
+}
+
 static const uint8_t *host_mac(const struct script *sc, tp_ip4 ip)
 {
 	for (int i = 0; i < sc->n_hosts; i++)
@@ -201,148 +226,17 @@ static const uint8_t *host_mac(const struct script *sc, tp_ip4 ip)
 	return NULL;
 }
 
-/* --- Building a frame --------------------------------------------------- */
-
-static uint16_t checksum(const uint8_t *p, size_t n)
-{
-	uint32_t sum = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void put16(uint8_t *p, long v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v & 0xffff); }
-
-static size_t build_arp(const struct script *sc, const struct spec *s, uint8_t *a)
-{
-	static const uint8_t zero[6];
-	int request = s->op == 1;
-	put16(a, 1);
-	put16(a + 2, 0x0800);
-	a[4] = 6;
-	a[5] = 4;
-	put16(a + 6, s->op);
-	memcpy(a + 8, s->sha.b, 6);
-	put32(a + 14, s->spa);
-	memcpy(a + 18, s->tha.set ? s->tha.b : request ? zero : sc->cfg->netif.mac, 6);
-	put32(a + 24, s->tpa);
-	return 28;
-}
-
-/* The whole transport payload (ICMP message or plain bytes), then the slice
- * this line sends, behind an IP header. Returns the datagram's length. */
-static long build_ip(struct script *sc, const struct spec *s, uint8_t *ip)
-{
-	int icmp = s->kind == K_ICMP;
-	size_t data_len = (size_t)(s->len >= 0 ? s->len : icmp ? 56 : 20);
-	size_t whole = (icmp ? 8 : 0) + data_len;
-	uint8_t *msg = malloc(whole ? whole : 1);
-	if (!msg)
-		return fail(sc, "out of memory");
-	uint8_t *data = msg + (icmp ? 8 : 0);
-	for (size_t i = 0; i < data_len; i++)
-		data[i] = (uint8_t)(s->fill >= 0 ? s->fill : (long)(i & 0xff));
-	if (icmp) {
-		msg[0] = s->icmp_type;
-		msg[1] = s->icmp_code;
-		put16(msg + 2, 0);
-		put16(msg + 4, s->id >= 0 ? s->id : 1);
-		put16(msg + 6, s->seq >= 0 ? s->seq : 1);
-		put16(msg + 2, s->icmpsum >= 0 ? s->icmpsum : checksum(msg, whole));
-	}
-	if (s->poke.off >= 0) {
-		if ((size_t)s->poke.off + s->poke.bytes.len > whole) {
-			free(msg);
-			return fail(sc, "poke beyond the payload");
-		}
-		memcpy(msg + s->poke.off, s->poke.bytes.b, s->poke.bytes.len);
-	}
-	size_t off = s->frag_off >= 0 ? (size_t)s->frag_off : 0;
-	size_t n = s->frag_off >= 0 ? (size_t)s->frag_len : whole;
-	size_t hl = 20 + (s->options.len + 3) / 4 * 4;
-	if (off % 8 || off + n > whole || hl + n > 65535) {
-		free(msg);
-		return fail(sc, "%s", off % 8 ? "frag offset must be a multiple of 8"
-					     : "slice beyond the payload, or datagram over 65535 bytes");
-	}
-	memset(ip, 0, hl);
-	memcpy(ip + 20, s->options.b, s->options.len);
-	memcpy(ip + hl, msg + off, n);
-	free(msg);
-	int more = s->mf >= 0 ? (int)s->mf : off + n < whole;
-	ip[0] = (uint8_t)((s->version >= 0 ? s->version : 4) << 4 | (s->ihl >= 0 ? s->ihl : (long)hl / 4));
-	ip[1] = (uint8_t)(s->tos >= 0 ? s->tos : 0);
-	put16(ip + 2, s->totlen >= 0 ? s->totlen : (long)(hl + n));
-	put16(ip + 4, s->ipid >= 0 ? s->ipid : sc->next_ipid);
-	put16(ip + 6, (s->df ? 0x4000 : 0) | (more ? 0x2000 : 0) | (long)(off / 8));
-	ip[8] = (uint8_t)(s->ttl >= 0 ? s->ttl : 64);
-	ip[9] = (uint8_t)(s->proto >= 0 ? s->proto : icmp ? 1 : 253);
-	put32(ip + 12, s->src);
-	put32(ip + 16, s->dst);
-	put16(ip + 10, s->ipsum >= 0 ? s->ipsum : checksum(ip, hl));
-	sc->next_ipid++;
-	return (long)(hl + n);
-}
-
-static int is_broadcast(const struct tp_replay_config *cfg, tp_ip4 a)
-{
-	uint8_t plen = cfg->netif.prefix_len;
-	tp_ip4 host_bits = plen >= 32 ? 0 : ~0u >> plen;
-	return a == 0xffffffffu || (plen < 31 && (a & host_bits) == host_bits &&
-				    (a & ~host_bits) == (cfg->netif.addr & ~host_bits));
-}
-
-static int add_frame(struct script *sc, const struct spec *s, tp_time t)
-{
-	static uint8_t frame[MAX_FRAME];
-	static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	long len;
-
-	if (s->kind == K_RAW) {
-		len = (long)s->raw_len;
-		memcpy(frame, s->raw, s->raw_len);
-	} else {
-		int to_broadcast = s->kind == K_ARP ? s->op == 1 : is_broadcast(sc->cfg, s->dst);
-		memcpy(frame, s->eth_dst.set ? s->eth_dst.b : to_broadcast ? broadcast : sc->cfg->netif.mac, 6);
-		memcpy(frame + 6, s->eth_src.b, 6);
-		put16(frame + 12, s->kind == K_ARP ? 0x0806 : 0x0800);
-		len = s->kind == K_ARP ? (long)build_arp(sc, s, frame + 14) : build_ip(sc, s, frame + 14);
-		if (len < 0)
-			return -1;
-		len += 14;
-	}
-	if (s->pad && len < 60) {
-		memset(frame + len, 0, (size_t)(60 - len));
-		len = 60;
-	}
-	if (s->trunc >= 0 && s->trunc < len)
-		len = s->trunc;
-	if (tp_frame_list_add(&sc->frames, t, frame, (size_t)len) < 0)
-		return fail(sc, "out of memory");
-	return 0;
-}
-
 /* --- Parsing a line ----------------------------------------------------- */
-
-static int parse_ip_arg(struct script *sc, const char *s, tp_ip4 *out)
-{
-	return tp_ip4_parse(s, out) == 0 ? 0 : fail(sc, "bad IPv4 address '%s'", s);
-}
 
 /* "SRC > DST" at tok[0..2]. */
 static int parse_flow(struct script *sc, char **tok, int n, struct spec *s)
 {
 	if (n < 3 || strcmp(tok[1], ">"))
-		return fail(sc, "expected 'SRC > DST'");
-	return parse_ip_arg(sc, tok[0], &s->src) || parse_ip_arg(sc, tok[2], &s->dst) ? -1 : 3;
+		return vg_fail(sc, "expected 'SRC > DST'");
+	return vg_parse_ip(sc, tok[0], &s->src) || vg_parse_ip(sc, tok[2], &s->dst) ? -1 : 3;
 }
 
-static int parse_icmp_kind(struct script *sc, const char *k, struct spec *s)
+static int parse_icmp_kind(struct script *sc, char *k, struct spec *s)
 {
 	long type, code;
 	char *slash = strchr(k, '/');
@@ -352,12 +246,12 @@ static int parse_icmp_kind(struct script *sc, const char *k, struct spec *s)
 		s->icmp_type = 0;
 	} else if (slash) {
 		*slash = '\0';
-		if (parse_num(k, 255, &type) || parse_num(slash + 1, 255, &code))
-			return fail(sc, "bad ICMP TYPE/CODE");
+		if (vg_parse_num(k, 255, &type) || vg_parse_num(slash + 1, 255, &code))
+			return vg_fail(sc, "bad ICMP TYPE/CODE");
 		s->icmp_type = (uint8_t)type;
 		s->icmp_code = (uint8_t)code;
 	} else {
-		return fail(sc, "unknown ICMP kind '%s' (echo, echo-reply or TYPE/CODE)", k);
+		return vg_fail(sc, "unknown ICMP kind '%s' (echo, echo-reply or TYPE/CODE)", k);
 	}
 	return 0;
 }
@@ -369,19 +263,19 @@ static int parse_head(struct script *sc, char **tok, int n, struct spec *s)
 		s->kind = K_ARP;
 		if (n >= 5 && !strcmp(tok[1], "who-has") && !strcmp(tok[3], "tell")) {
 			s->op = 1;
-			return parse_ip_arg(sc, tok[2], &s->tpa) || parse_ip_arg(sc, tok[4], &s->spa) ? -1 : 5;
+			return vg_parse_ip(sc, tok[2], &s->tpa) || vg_parse_ip(sc, tok[4], &s->spa) ? -1 : 5;
 		}
 		if (n >= 3 && !strcmp(tok[1], "reply")) {
 			s->op = 2;
 			s->tpa = sc->cfg->netif.addr;
-			return parse_ip_arg(sc, tok[2], &s->spa) ? -1 : 3;
+			return vg_parse_ip(sc, tok[2], &s->spa) ? -1 : 3;
 		}
-		return fail(sc, "expected 'arp who-has IP tell IP' or 'arp reply IP'");
+		return vg_fail(sc, "expected 'arp who-has IP tell IP' or 'arp reply IP'");
 	}
 	if (!strcmp(tok[0], "icmp")) {
 		s->kind = K_ICMP;
 		if (n < 2 || parse_icmp_kind(sc, tok[1], s))
-			return n < 2 ? fail(sc, "expected 'icmp KIND SRC > DST'") : -1;
+			return n < 2 ? vg_fail(sc, "expected 'icmp KIND SRC > DST'") : -1;
 		int used = parse_flow(sc, tok + 2, n - 2, s);
 		return used < 0 ? -1 : 2 + used;
 	}
@@ -390,54 +284,96 @@ static int parse_head(struct script *sc, char **tok, int n, struct spec *s)
 		int used = parse_flow(sc, tok + 1, n - 1, s);
 		return used < 0 ? -1 : 1 + used;
 	}
+	if (!strcmp(tok[0], "tcp") || !strcmp(tok[0], "udp"))
+		return vg_parse_l4_head(sc, tok, n, s);
 	if (!strcmp(tok[0], "raw")) {
 		s->kind = K_RAW;
-		s->raw = malloc(MAX_FRAME);
-		long len = s->raw ? parse_hex(tok + 1, n - 1, s->raw, MAX_FRAME) : -1;
+		s->raw = malloc(VG_MAX_FRAME);
+		long len = s->raw ? vg_parse_hex(tok + 1, n - 1, s->raw, VG_MAX_FRAME) : -1;
 		if (len < 0)
-			return fail(sc, "raw wants hex bytes (an even number of hex digits)");
+			return vg_fail(sc, "raw wants hex bytes (an even number of hex digits)");
 		s->raw_len = (size_t)len;
 		return n;
 	}
-	return fail(sc, "unknown frame kind '%s' (arp, icmp, ip, raw)", tok[0]);
+	return vg_fail(sc, "unknown frame kind '%s' (arp, icmp, ip, tcp, udp, raw)", tok[0]);
+}
+
+/* `text "..."` or `hex HEX`: the payload, in a buffer of its own. */
+static int parse_data(struct script *sc, const struct opt *o, char *word, struct spec *s)
+{
+	if (s->data)
+		return vg_fail(sc, "the payload is given twice");
+	size_t cap = strlen(word) + 1;
+	s->data = malloc(cap);
+	if (!s->data)
+		return vg_fail(sc, "out of memory");
+	long len = o->type == OPT_TEXT ? decode_text(word, s->data) : vg_parse_hex(&word, 1, s->data, cap);
+	if (len < 0)
+		return vg_fail(sc, "%s", o->type == OPT_TEXT ? "text wants \"...\" (escapes \\n \\r \\t \\\\ \\\" \\0 \\xHH)"
+							      : "hex wants an even number of hex digits");
+	s->data_len = (size_t)len;
+	return 2;
+}
+
+static const struct opt *find_option(struct script *sc, const char *name, enum vg_kind kind)
+{
+	int known = 0;
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (strcmp(opts[i].name, name))
+			continue;
+		if (opts[i].kinds & kind)
+			return &opts[i];
+		known = 1;
+	}
+	if (known)
+		vg_fail(sc, "option '%s' does not apply to this kind of frame", name);
+	else
+		vg_fail(sc, "unknown option '%s'", name);
+	return NULL;
 }
 
 static int parse_option(struct script *sc, char **tok, int n, struct spec *s)
 {
-	const struct opt *o = NULL;
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (!strcmp(opts[i].name, tok[0]))
-			o = &opts[i];
+	const struct opt *o = find_option(sc, tok[0], s->kind);
 	if (!o)
-		return fail(sc, "unknown option '%s'", tok[0]);
-	if (!(o->kinds & s->kind))
-		return fail(sc, "option '%s' does not apply to this kind of frame", tok[0]);
+		return -1;
+	if (o->type == OPT_TCPOPT)
+		return vg_parse_tcp_option(sc, tok, n, s);
 	void *field = (char *)s + o->offset;
 	int args = o->type == OPT_FLAG ? 0 : o->type == OPT_RANGE || o->type == OPT_POKE ? 2 : 1;
 	if (n <= args)
-		return fail(sc, "option '%s' wants a value", tok[0]);
+		return vg_fail(sc, "option '%s' wants a value", tok[0]);
 	switch (o->type) {
 	case OPT_FLAG:
 		*(int *)field = 1;
 		return 1;
 	case OPT_MAC:
-		((struct mac_opt *)field)->set = 1;
-		return tp_mac_parse(tok[1], ((struct mac_opt *)field)->b) == 0 ? 2 : fail(sc, "bad MAC '%s'", tok[1]);
+		((struct vg_mac *)field)->set = 1;
+		return tp_mac_parse(tok[1], ((struct vg_mac *)field)->b) == 0 ? 2 : vg_fail(sc, "bad MAC '%s'", tok[1]);
 	case OPT_NUM:
-		return parse_num(tok[1], o->max, field) == 0 ? 2 : fail(sc, "%s wants a number, 0..%ld", tok[0], o->max);
+		return vg_parse_num(tok[1], o->max, field) == 0 ? 2
+			: vg_fail(sc, "%s wants a number, 0..%ld", tok[0], o->max);
+	case OPT_SEQNUM:
+		return vg_parse_seqnum(tok[1], field) == 0 ? 2
+			: vg_fail(sc, "%s wants a 32-bit number, or their, their+N, their-N", tok[0]);
 	case OPT_RANGE:
-		return parse_num(tok[1], o->max, &s->frag_off) == 0 && parse_num(tok[2], o->max, &s->frag_len) == 0
-			       ? 3 : fail(sc, "frag wants OFFSET LENGTH");
+		return vg_parse_num(tok[1], o->max, &s->frag_off) == 0 && vg_parse_num(tok[2], o->max, &s->frag_len) == 0
+			       ? 3 : vg_fail(sc, "frag wants OFFSET LENGTH");
+	case OPT_TEXT:
+	case OPT_BYTES:
+		return parse_data(sc, o, tok[1], s);
 	case OPT_HEX:
 	case OPT_POKE: {
 		int poke = o->type == OPT_POKE;
-		struct hex_opt *h = poke ? &s->poke.bytes : field;
-		long len = parse_hex(tok + 1 + poke, 1, h->b, sizeof(h->b));
+		struct vg_hex *h = poke ? &s->poke.bytes : field;
+		long len = vg_parse_hex(tok + 1 + poke, 1, h->b, sizeof(h->b));
 		h->len = len < 0 ? 0 : (size_t)len;
-		if (len < 0 || (poke && parse_num(tok[1], o->max, &s->poke.off)))
-			return fail(sc, "%s wants %sup to 40 hex bytes", o->name, poke ? "OFFSET and " : "");
+		if (len < 0 || (poke && vg_parse_num(tok[1], o->max, &s->poke.off)))
+			return vg_fail(sc, "%s wants %sup to 40 hex bytes", o->name, poke ? "OFFSET and " : "");
 		return 2 + poke;
 	}
+	case OPT_TCPOPT:
+		break;
 	}
 	return -1;
 }
@@ -450,7 +386,7 @@ static int fill_macs(struct script *sc, struct spec *s)
 	char ip[16];
 	if (s->kind == K_ARP && !s->sha.set) {
 		if (!mac)
-			return fail(sc, "no MAC for %s: add 'host IP MAC' or 'sha'", tp_ip4_format(sender, ip));
+			return vg_fail(sc, "no MAC for %s: add 'host IP MAC' or 'sha'", tp_ip4_format(sender, ip));
 		s->sha.set = 1;
 		memcpy(s->sha.b, mac, 6);
 	}
@@ -458,67 +394,132 @@ static int fill_macs(struct script *sc, struct spec *s)
 		if (s->kind == K_ARP)
 			mac = s->sha.b;
 		else if (!mac)
-			return fail(sc, "no MAC for %s: add 'host IP MAC' or 'eth.src'", tp_ip4_format(sender, ip));
+			return vg_fail(sc, "no MAC for %s: add 'host IP MAC' or 'eth.src'", tp_ip4_format(sender, ip));
 		s->eth_src.set = 1;
 		memcpy(s->eth_src.b, mac, 6);
 	}
 	return 0;
 }
 
-static int parse_frame_line(struct script *sc, char **tok, int n, tp_time t)
+/* The stack starts with the first frame unless the conf says when. */
+static int open_session(struct recording *rec, tp_time t)
 {
+	if (rec->session)
+		return 0;
+	tp_time start = rec->cfg->has_start ? rec->cfg->stack.start_time : t;
+	if (tp_replay_session_open(&rec->session, rec->cfg, start, rec->opt) != TP_REPLAY_PASS)
+		return vg_fail(&rec->sc, "the stack could not be started (see above)");
+	return 0;
+}
+
+/* Runs the stack up to t, then builds the frame (seeing what it sent) and
+ * feeds it. */
+static int send_frame(struct recording *rec, struct spec *s, tp_time t)
+{
+	static uint8_t frame[VG_MAX_FRAME];
+	struct script *sc = &rec->sc;
+	if (open_session(rec, t) < 0)
+		return -1;
+	if (tp_replay_session_advance(rec->session, t) != TP_REPLAY_PASS)
+		return vg_fail(sc, "the stack failed before this line (see above)");
+	sc->sent = tp_replay_session_sent(rec->session);
+	long len = vg_build_frame(sc, s, frame);
+	if (len < 0)
+		return -1;
+	if (tp_replay_session_input(rec->session, t, frame, (size_t)len) != TP_REPLAY_PASS)
+		return vg_fail(sc, "the stack failed on this line (see above)");
+	return 0;
+}
+
+static int parse_frame_line(struct recording *rec, char **tok, int n, tp_time t)
+{
+	struct script *sc = &rec->sc;
 	struct spec s;
 	memset(&s, 0, sizeof(s));
 	long *nums[] = {&s.trunc, &s.op, &s.version, &s.ipid, &s.ttl, &s.tos, &s.proto, &s.mf, &s.ihl, &s.totlen,
-			&s.ipsum, &s.len, &s.fill, &s.id, &s.seq, &s.icmpsum, &s.frag_off, &s.frag_len, &s.poke.off};
+			&s.ipsum, &s.len, &s.fill, &s.id, &s.seq, &s.icmpsum, &s.frag_off, &s.frag_len, &s.poke.off,
+			&s.win, &s.urg, &s.doff, &s.tcpsum, &s.udpsum, &s.ulen};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
 		*nums[i] = -1;
 
 	int rc = -1, used = parse_head(sc, tok, n, &s);
 	for (int i = used; used >= 0 && i < n; i += used)
 		used = parse_option(sc, tok + i, n - i, &s);
+	if (used >= 0 && s.data && (s.len >= 0 || s.fill >= 0))
+		used = vg_fail(sc, "give the payload as text/hex or as len/fill, not both");
 	if (used >= 0 && (s.kind == K_RAW || fill_macs(sc, &s) == 0))
-		rc = add_frame(sc, &s, t);
+		rc = send_frame(rec, &s, t);
 	free(s.raw);
+	free(s.data);
 	return rc;
 }
 
-static int parse_line(struct script *sc, char *line)
+/* Splits a line into words in place: blanks separate, '#' outside quotes
+ * ends the line, and "..." (with \" inside) is one word, quotes kept.
+ * Returns the number of words, or -1. */
+static int split_words(struct script *sc, char *p, char **tok)
 {
-	char *tok[MAX_TOKENS];
 	int n = 0;
-	char *hash = strchr(line, '#');
-	if (hash)
-		*hash = '\0';
-	for (char *w = strtok(line, " \t\r\n"); w; w = strtok(NULL, " \t\r\n")) {
+	for (;;) {
+		while (*p && strchr(" \t\r\n", *p))
+			p++;
+		if (*p == '\0' || *p == '#')
+			return n;
 		if (n == MAX_TOKENS)
-			return fail(sc, "too many words");
-		tok[n++] = w;
+			return vg_fail(sc, "too many words");
+		tok[n++] = p;
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p != '"')
+				return vg_fail(sc, "unterminated quoted text");
+			p++;
+			if (*p && !strchr(" \t\r\n#", *p))
+				return vg_fail(sc, "a closing quote must end the word");
+		} else {
+			while (*p && !strchr(" \t\r\n#", *p))
+				p++;
+		}
+		if (*p == '#') {
+			*p = '\0';
+			return n;
+		}
+		if (*p)
+			*p++ = '\0';
 	}
-	if (n == 0)
-		return 0;
+}
+
+static int parse_line(struct recording *rec, char *line)
+{
+	struct script *sc = &rec->sc;
+	char *tok[MAX_TOKENS];
+	int n = split_words(sc, line, tok);
+	if (n <= 0)
+		return n;
 	if (!strcmp(tok[0], "host")) {
-		if (n != 3 || sc->n_hosts == MAX_HOSTS)
-			return fail(sc, "%s", n != 3 ? "expected 'host IP MAC'" : "too many hosts");
-		if (parse_ip_arg(sc, tok[1], &sc->hosts[sc->n_hosts].ip) ||
+		if (n != 3 || sc->n_hosts == VG_MAX_HOSTS)
+			return vg_fail(sc, "%s", n != 3 ? "expected 'host IP MAC'" : "too many hosts");
+		if (vg_parse_ip(sc, tok[1], &sc->hosts[sc->n_hosts].ip) ||
 		    tp_mac_parse(tok[2], sc->hosts[sc->n_hosts].mac))
-			return fail(sc, "expected 'host IP MAC'");
+			return vg_fail(sc, "expected 'host IP MAC'");
 		sc->n_hosts++;
 		return 0;
 	}
 	tp_time t;
 	if (tp_parse_seconds(tok[0], &t) < 0)
-		return fail(sc, "expected a time in seconds, 'host', or a comment, not '%s'", tok[0]);
+		return vg_fail(sc, "expected a time in seconds, 'host', or a comment, not '%s'", tok[0]);
 	if (t < sc->last)
-		return fail(sc, "time %s goes backwards", tok[0]);
+		return vg_fail(sc, "time %s goes backwards", tok[0]);
 	sc->last = t;
 	if (n < 2)
-		return fail(sc, "a frame kind must follow the time");
-	return parse_frame_line(sc, tok + 1, n - 1, sc->base + t);
+		return vg_fail(sc, "a frame kind must follow the time");
+	return parse_frame_line(rec, tok + 1, n - 1, sc->base + t);
 }
 
-static int parse_script(struct script *sc)
+static int record_script(struct recording *rec)
 {
+	struct script *sc = &rec->sc;
 	FILE *f = fopen(sc->path, "r");
 	if (!f) {
 		snprintf(sc->err, sizeof(sc->err), "%s: %s", sc->path, strerror(errno));
@@ -530,10 +531,12 @@ static int parse_script(struct script *sc)
 	int rc = 0;
 	while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
 		sc->line++;
-		rc = strlen(line) == (size_t)got ? parse_line(sc, line) : fail(sc, "NUL byte in line");
+		rc = strlen(line) == (size_t)got ? parse_line(rec, line) : vg_fail(sc, "NUL byte in line");
 	}
 	free(line);
 	fclose(f);
+	if (rc == 0 && open_session(rec, sc->base) < 0)    /* a script of no frames */
+		rc = -1;
 	return rc;
 }
 
@@ -585,31 +588,31 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	char *conf_path = conf ? NULL : tp_replay_sidecar_path(script);
 	char *out_path = out ? NULL : pcap_path_for(script);
-	struct script sc = {.path = script, .cfg = &cfg, .next_ipid = 1};
+	struct tp_replay_options opt = {.name = script, .mode = TP_REPLAY_RECORD, .verbose = !quiet,
+					.write_path = out ? out : out_path, .out = stdout};
+	struct recording rec = {.sc = {.path = script, .cfg = &cfg, .next_ipid = 1}, .cfg = &cfg, .opt = &opt};
 	int rc = 2;
 
 	tp_replay_config_init(&cfg);
-	if ((!conf && !conf_path) || (!out && !out_path))
+	if ((!conf && !conf_path) || (!out && !out_path)) {
 		fprintf(stderr, "tapir-vecgen: out of memory\n");
-	else if (tp_replay_config_load(&cfg, conf ? conf : conf_path, err, sizeof(err)) != 0)
+	} else if (tp_replay_config_load(&cfg, conf ? conf : conf_path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "tapir-vecgen: %s\n", err[0] ? err : "no sidecar .conf next to the script");
-	else if (tp_replay_config_check(&cfg, err, sizeof(err)) < 0)
+	} else if (tp_replay_config_check(&cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tapir-vecgen: %s\n", err);
-	else if ((sc.base = cfg.stack.start_time, parse_script(&sc)) < 0)
-		fprintf(stderr, "tapir-vecgen: %s\n", sc.err);
-	else {
+	} else {
 		/* Script time 0 is the stack's creation, when it announces itself;
 		 * the recorded vector then starts with that announcement, which is
 		 * where replay puts the start by default. */
+		rec.sc.base = cfg.stack.start_time;
 		if (cfg.expect_announce)
 			cfg.has_start = 1;
-		char name[256];
-		snprintf(name, sizeof(name), "%s", script);
-		struct tp_replay_options opt = {.name = name, .mode = TP_REPLAY_RECORD, .verbose = !quiet,
-						.write_path = out ? out : out_path, .out = stdout};
-		rc = tp_replay_run(&cfg, &sc.frames, &opt);
+		if (record_script(&rec) < 0)
+			fprintf(stderr, "tapir-vecgen: %s\n", rec.sc.err);
+		else
+			rc = tp_replay_session_finish(rec.session);
 	}
-	tp_frame_list_free(&sc.frames);
+	tp_replay_session_free(rec.session);
 	free(conf_path);
 	free(out_path);
 	return rc;

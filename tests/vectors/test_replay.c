@@ -215,6 +215,94 @@ static void test_config(void)
 	free(side);
 }
 
+/* The keys for TCP vectors: services, scripted clients, stack knobs and
+ * counter expectations; hostile values are refused with the key named. */
+static void test_tcp_keys(void)
+{
+	struct tp_replay_config cfg;
+	char err[300];
+
+	base_config(&cfg);
+	CHECK(tp_replay_config_set(&cfg, "services", "echo,tcp", err, sizeof(err)) == 0 && cfg.services);
+	CHECK(tp_replay_config_set(&cfg, "tcp_msl_ms", "1000", err, sizeof(err)) == 0 &&
+	      cfg.stack.tcp_msl == TP_SEC(1));
+	CHECK(tp_replay_config_set(&cfg, "tcp_rcvbuf", "4096", err, sizeof(err)) == 0 && cfg.stack.tcp_rcvbuf == 4096);
+	CHECK(tp_replay_config_set(&cfg, "expect_counter", "tcp.rst_out 2", err, sizeof(err)) == 0 &&
+	      cfg.n_counters == 1 && cfg.counters[0].id == TP_STAT_TCP_RST_OUT && cfg.counters[0].value == 2);
+	CHECK(tp_replay_config_set(&cfg, "connect", "10.0.0.1:5000 at 0.5 from 40000 send 10 at 0.7 send 5 at 0.7 "
+				   "close at 1", err, sizeof(err)) == 0);
+	const struct tp_replay_client *c = &cfg.clients[0];
+	CHECK(cfg.n_clients == 1 && c->port == 5000 && c->from == 40000 && c->at == TP_MSEC(500) &&
+	      c->n_sends == 2 && c->sends[0].len == 10 && c->sends[1].at == TP_MSEC(700) && c->close_at == TP_SEC(1));
+
+	const char *bad[][2] = {
+		{"services", "gopher"}, {"services", ""}, {"tcp_delack_ms", "201"}, {"tcp_rcvbuf", "100"},
+		{"tcp_msl_ms", "0"}, {"tcp_retries", "-1"}, {"expect_counter", "tcp.rst_out"},
+		{"expect_counter", "tcp.nonsense 1"}, {"expect_counter", "tcp.rst_out x"},
+		{"connect", ""}, {"connect", "10.0.0.1 at 1"}, {"connect", "10.0.0.1:0 at 1"},
+		{"connect", "10.0.0.1:70000 at 1"}, {"connect", "0.0.0.0:80 at 1"}, {"connect", "10.0.0.1:80"},
+		{"connect", "10.0.0.1:80 at 1 send 5 at 0.5"}, {"connect", "10.0.0.1:80 at 1 close at 2 send 5 at 3"},
+		{"connect", "10.0.0.1:80 at 1 send 0 at 2"}, {"connect", "10.0.0.1:80 at 1 from 1 from 2"},
+		{"connect", "10.0.0.1:80 at 1 sing"}, {"connect", "10.0.0.1:80 at 1 close at"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CHECK(tp_replay_config_set(&cfg, bad[i][0], bad[i][1], err, sizeof(err)) < 0);
+		CHECK(strstr(err, bad[i][0]) != NULL);
+	}
+	for (int i = cfg.n_clients; i < TP_REPLAY_MAX_CLIENTS; i++)
+		CHECK(tp_replay_config_set(&cfg, "connect", "10.0.0.1:80 at 1", err, sizeof(err)) == 0);
+	CHECK(tp_replay_config_set(&cfg, "connect", "10.0.0.1:80 at 1", err, sizeof(err)) < 0 && strstr(err, "connect"));
+}
+
+/* expect_counter decides a run once the frames agree; a client the stack
+ * cannot even start is an error; the run lasts until the last scripted
+ * action. */
+static void test_counters_and_clients(const struct tp_frame_list *vector)
+{
+	struct tp_replay_config cfg;
+	char err[300];
+
+	base_config(&cfg);
+	CHECK(tp_replay_config_set(&cfg, "expect_counter", "arp.reply_out 1", err, sizeof(err)) == 0);
+	CHECK(run(&cfg, vector, TP_REPLAY_STRICT, NULL) == TP_REPLAY_PASS);
+	CHECK(tp_replay_config_set(&cfg, "expect_counter", "arp.in 2", err, sizeof(err)) == 0);
+	CHECK(run(&cfg, vector, TP_REPLAY_STRICT, NULL) == TP_REPLAY_FAIL);
+	CHECK(strstr(output, "FAIL t: counter arp.in is 1, the sidecar expects 2") != NULL);
+	CHECK(run(&cfg, vector, TP_REPLAY_RECORD, NULL) == TP_REPLAY_FAIL);
+
+	/* No route to 192.168.1.1 (no gateway): the connect fails at once. */
+	base_config(&cfg);
+	CHECK(tp_replay_config_set(&cfg, "connect", "192.168.1.1:80 at 0.5", err, sizeof(err)) == 0);
+	CHECK(run(&cfg, vector, TP_REPLAY_STRICT, NULL) == TP_REPLAY_ERROR);
+	CHECK(strstr(output, "ERROR t: connect to 192.168.1.1:80: Network is unreachable") != NULL);
+
+	/* The run lasts until the last scripted action, here a connect at 5 s,
+	 * long after the capture's last frame: its ARP request is recorded. */
+	base_config(&cfg);
+	CHECK(tp_replay_config_set(&cfg, "connect", "10.0.0.9:80 at 5", err, sizeof(err)) == 0);
+	CHECK(run(&cfg, vector, TP_REPLAY_RECORD, NULL) == TP_REPLAY_PASS);
+	CHECK(strstr(output, "RECORDED t: 1 in, 3 out") != NULL);
+}
+
+/* The step-by-step recorder refuses time going backwards. */
+static void test_session(void)
+{
+	struct tp_replay_config cfg;
+	struct tp_replay_session *r;
+	base_config(&cfg);
+	FILE *out = fmemopen(output, sizeof(output), "w");
+	struct tp_replay_options opt = {.name = "s", .mode = TP_REPLAY_RECORD, .out = out};
+	CHECK(tp_replay_session_open(&r, &cfg, TP_SEC(10), &opt) == TP_REPLAY_PASS);
+	CHECK(tp_replay_session_input(r, TP_SEC(11), arp_request, sizeof(arp_request)) == TP_REPLAY_PASS);
+	CHECK(tp_replay_session_sent(r)->count == 2);         /* announcement, reply */
+	CHECK(tp_replay_session_advance(r, TP_SEC(10)) == TP_REPLAY_ERROR);
+	CHECK(tp_replay_session_finish(r) == TP_REPLAY_PASS);
+	tp_replay_session_free(r);
+	fclose(out);
+	CHECK(strstr(output, "time goes backwards") != NULL && strstr(output, "RECORDED s: 1 in, 2 out") != NULL);
+}
+
 static void test_damaged_files(void)
 {
 	struct tp_frame_list l = {0};
@@ -297,10 +385,14 @@ int main(void)
 		return 1;
 	}
 	record(&vector);
-	if (vector.count == 3)
+	if (vector.count == 3) {
 		test_compare(&vector);
+		test_counters_and_clients(&vector);
+	}
 	tp_frame_list_free(&vector);
 	test_config();
+	test_tcp_keys();
+	test_session();
 	test_damaged_files();
 	test_cli();
 	cleanup();

@@ -1,0 +1,246 @@
+/*
+ * replay_client.c - scripted TCP clients for vectors (the `connect` key).
+ *
+ * A client connects at its time, writes N bytes of a fixed pattern ('a'..'z'
+ * over and over, counted from the start of its stream) at each `send` time,
+ * reads and discards whatever arrives (so its window stays open and a close
+ * is never a reset for unread data), and closes at its `close` time. Its
+ * actions run on the replay's virtual clock, after the timers due at the
+ * same instant and before an input frame stamped with it.
+ */
+#include "replay_client.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tapir/sock.h"
+
+#define CHUNK 4096
+
+struct client {
+	struct replay_clients *all;
+	const struct tp_replay_client *script;
+	int fd;                         /* -1 before the connect and after the close */
+	int next;                       /* 0 connect, 1..n_sends a send, n_sends + 1 close */
+	uint64_t offset;                /* stream bytes handed to the stack */
+	uint64_t pending;               /* bytes the script asked for, not yet taken */
+};
+
+struct replay_clients {
+	struct tp_stack *stack;
+	tp_time start;
+	int n;
+	struct client c[TP_REPLAY_MAX_CLIENTS];
+};
+
+/* --- parsing ------------------------------------------------------------- */
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = s[0] >= '0' && s[0] <= '9' ? strtoul(s, &end, 10) : 0;
+	if (errno || v == 0 || v > 65535 || *end)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int parse_addr_port(const char *s, tp_ip4 *addr, uint16_t *port)
+{
+	char ip[32];
+	const char *colon = strrchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= sizeof(ip))
+		return -1;
+	memcpy(ip, s, (size_t)(colon - s));
+	ip[colon - s] = '\0';
+	return tp_ip4_parse(ip, addr) == 0 && *addr != 0 ? parse_port(colon + 1, port) : -1;
+}
+
+/* "at T" at words[*i]; T must not come before *last. */
+static int parse_at(char **w, int n, int *i, tp_time *t, tp_time *last)
+{
+	if (*i + 1 >= n || strcmp(w[*i], "at") || tp_parse_seconds(w[*i + 1], t) < 0 || *t < *last)
+		return -1;
+	*last = *t;
+	*i += 2;
+	return 0;
+}
+
+int replay_client_parse(const char *value, struct tp_replay_client *c, char *err, size_t errlen)
+{
+	static const char grammar[] = "ADDR:PORT at T [from PORT] [send N at T]... [close at T], times in order";
+	char copy[512], *w[64], *save = NULL;
+	int n = 0;
+
+	if (snprintf(copy, sizeof(copy), "%s", value) >= (int)sizeof(copy)) {
+		snprintf(err, errlen, "connect: value too long");
+		return -1;
+	}
+	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == (int)(sizeof(w) / sizeof(w[0]))) {
+			snprintf(err, errlen, "connect: too many words");
+			return -1;
+		}
+		w[n++] = t;
+	}
+	memset(c, 0, sizeof(*c));
+	c->close_at = TP_TIME_NEVER;
+	tp_time last = 0;
+	int i = 1;
+	if (n < 3 || parse_addr_port(w[0], &c->addr, &c->port) < 0 || parse_at(w, n, &i, &c->at, &last) < 0) {
+		snprintf(err, errlen, "connect: expected %s", grammar);
+		return -1;
+	}
+	while (i < n) {
+		const char *word = w[i];
+		int ok;
+		if (!strcmp(word, "from")) {
+			ok = i + 1 < n && !c->from && parse_port(w[i + 1], &c->from) == 0;
+			i += 2;
+		} else if (!strcmp(word, "send") && c->n_sends < TP_REPLAY_MAX_CLIENT_SENDS &&
+			   c->close_at == TP_TIME_NEVER) {
+			char *end;
+			errno = 0;
+			unsigned long len = i + 1 < n && w[i + 1][0] >= '0' && w[i + 1][0] <= '9'
+						    ? strtoul(w[i + 1], &end, 10) : 0;
+			ok = !errno && len > 0 && len <= 1u << 24 && !*end;
+			i += 2;
+			c->sends[c->n_sends].len = (uint32_t)len;
+			ok = ok && parse_at(w, n, &i, &c->sends[c->n_sends].at, &last) == 0;
+			c->n_sends++;
+		} else if (!strcmp(word, "close") && c->close_at == TP_TIME_NEVER) {
+			i++;
+			ok = parse_at(w, n, &i, &c->close_at, &last) == 0;
+		} else {
+			ok = 0;
+		}
+		if (!ok) {
+			snprintf(err, errlen, "connect: bad or misplaced '%s' (%s; at most %d sends)", word, grammar,
+				 TP_REPLAY_MAX_CLIENT_SENDS);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --- running ------------------------------------------------------------- */
+
+static tp_time action_time(const struct client *c)
+{
+	const struct tp_replay_client *s = c->script;
+	tp_time rel = c->next == 0 ? s->at : c->next <= s->n_sends ? s->sends[c->next - 1].at : s->close_at;
+	if (c->next > s->n_sends + 1 || rel == TP_TIME_NEVER)
+		return TP_TIME_NEVER;
+	return c->all->start + rel;
+}
+
+static void flush(struct client *c)
+{
+	struct tp_stack *s = c->all->stack;
+	uint8_t buf[CHUNK];
+	while (c->pending && c->fd >= 0) {
+		size_t n = c->pending < sizeof(buf) ? (size_t)c->pending : sizeof(buf);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (uint8_t)('a' + (c->offset + i) % 26);
+		long sent = tp_sock_send(s, c->fd, buf, n);
+		if (sent <= 0)
+			return;                 /* not yet connected, or the buffer is full */
+		c->offset += (uint64_t)sent;
+		c->pending -= (uint64_t)sent;
+	}
+}
+
+static void on_event(void *ctx, int fd, int events)
+{
+	struct client *c = ctx;
+	uint8_t buf[CHUNK];
+	(void)events;
+	while (tp_sock_recv(c->all->stack, fd, buf, sizeof(buf), 0) > 0)
+		;
+	flush(c);
+}
+
+static int act(struct client *c, char *err, size_t errlen)
+{
+	struct tp_stack *s = c->all->stack;
+	const struct tp_replay_client *sc = c->script;
+	int step = c->next++;
+
+	if (step == 0) {
+		c->fd = tp_sock_open(s, TP_SOCK_STREAM);
+		int rc = c->fd < 0 ? c->fd : 0;
+		if (!rc && sc->from)
+			rc = tp_sock_bind(s, c->fd, 0, sc->from);
+		if (!rc)
+			rc = tp_sock_set_callback(s, c->fd, on_event, c);
+		if (!rc)
+			rc = tp_sock_connect(s, c->fd, sc->addr, sc->port);
+		if (rc != -EINPROGRESS) {
+			char ip[16];
+			snprintf(err, errlen, "connect to %s:%u: %s", tp_ip4_format(sc->addr, ip), sc->port,
+				 rc < 0 ? strerror(-rc) : "completed at once");
+			return -1;
+		}
+	} else if (step <= sc->n_sends) {
+		c->pending += sc->sends[step - 1].len;
+		flush(c);
+	} else if (c->fd >= 0) {
+		tp_sock_close(s, c->fd);
+		c->fd = -1;
+	}
+	return 0;
+}
+
+struct replay_clients *replay_clients_new(struct tp_stack *s, const struct tp_replay_config *cfg,
+					  tp_time start)
+{
+	struct replay_clients *cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return NULL;
+	cl->stack = s;
+	cl->start = start;
+	cl->n = cfg->n_clients;
+	for (int i = 0; i < cl->n; i++)
+		cl->c[i] = (struct client){.all = cl, .script = &cfg->clients[i], .fd = -1};
+	return cl;
+}
+
+tp_time replay_clients_next(const struct replay_clients *cl)
+{
+	tp_time next = TP_TIME_NEVER;
+	for (int i = 0; cl && i < cl->n; i++) {
+		tp_time t = action_time(&cl->c[i]);
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+tp_time replay_clients_last(const struct replay_clients *cl)
+{
+	tp_time last = 0;
+	for (int i = 0; cl && i < cl->n; i++) {
+		const struct tp_replay_client *s = cl->c[i].script;
+		tp_time t = s->close_at != TP_TIME_NEVER ? s->close_at : s->n_sends ? s->sends[s->n_sends - 1].at : s->at;
+		if (cl->start + t > last)
+			last = cl->start + t;
+	}
+	return last;
+}
+
+int replay_clients_run(struct replay_clients *cl, tp_time now, char *err, size_t errlen)
+{
+	for (int i = 0; i < cl->n; i++)
+		while (action_time(&cl->c[i]) <= now)
+			if (act(&cl->c[i], err, errlen) < 0)
+				return -1;
+	tp_sock_dispatch(cl->stack);
+	return 0;
+}
+
+void replay_clients_free(struct replay_clients *cl)
+{
+	free(cl);
+}
