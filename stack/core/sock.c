@@ -512,6 +512,13 @@ int tp_sock_getopt(struct tp_stack *s, int fd, enum tp_sockopt opt, int *v)
 	case TP_SO_ACCEPTCONN: *v = c && c->state == TCP_LISTEN; return 0;
 	case TP_TCP_NODELAY: *v = so->nodelay; return 0;
 	case TP_TCP_MAXSEG: *v = c && c->state >= TCP_ESTABLISHED ? c->mss : (so->maxseg ? so->maxseg : 536); return 0;
+	case TP_SO_SENDQ: {
+		/* The FIN counts until acknowledged: a lingering close waits for it. */
+		int fin_unacked = c && c->fin_queued && (c->state == TCP_SYN_RECEIVED ||
+			c->state == TCP_FIN_WAIT_1 || c->state == TCP_CLOSING || c->state == TCP_LAST_ACK);
+		*v = c ? (int)c->sndbuf.len + fin_unacked : 0;
+		return 0;
+	}
 	default: return -ENOPROTOOPT;
 	}
 }

@@ -483,16 +483,22 @@ int tcp_user_recv(struct tcp_conn *c, uint8_t *buf, size_t len, int peek)
 	ring_peek(&c->rcvbuf, 0, buf, n);
 	if (peek)
 		return (int)n;
-	uint32_t before = tcp_rcv_window(c);
 	ring_drop(&c->rcvbuf, n);
 	if (!c->rcvbuf.len && !c->ooo)
 		ring_free(&c->rcvbuf);      /* idle connections hold no buffer */
 	/* RFC 1122 §4.2.3.3: announce the opened window only once it has grown
-	 * by a full segment or half the buffer, whichever is smaller. */
-	uint32_t after = tcp_rcv_window(c);
+	 * by a full segment or half the buffer, whichever is smaller - and, in
+	 * an ACK of its own, only once the window the peer knows is at most
+	 * half of what we can offer now (Linux's rule). Before that the sender
+	 * is not held back by it, and an update after every read doubles the
+	 * ACKs; worse, each carries a new window, which RFC 5681 §2 (e) does
+	 * not count as a duplicate ACK, so they hid losses from fast
+	 * retransmit and turned them into timeouts. */
+	uint32_t now_offer = tcp_rcv_window(c);
+	uint32_t advertised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	uint32_t threshold = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
 	if (c->state >= TCP_ESTABLISHED && c->state != TCP_TIME_WAIT &&
-	    after - before >= threshold && (after - (c->rcv_adv - c->rcv_nxt)) >= threshold) {
+	    now_offer - advertised >= threshold && advertised <= now_offer / 2) {
 		c->ack_now = 1;
 		tcp_output(c);
 	}

@@ -129,6 +129,7 @@ struct tcp_conn {
 	/* Statistics for `tapir stat` */
 	uint64_t bytes_in, bytes_out, retransmits;
 	int error;                  /* the reason a connection ended, for the socket */
+	int soft_error;             /* the last ICMP/ARP soft error, told only on a timeout */
 
 	struct tp_timer rtx_timer;      /* retransmission or persist */
 	struct tp_timer delack_timer;
@@ -207,5 +208,7 @@ void tcp_enter_persist(struct tcp_conn *c);
 void tcp_leave_persist(struct tcp_conn *c);
 void tcp_schedule_delack(struct tcp_conn *c);
 void tcp_enter_time_wait(struct tcp_conn *c);
+/* The handshake has just completed: the first RTO and window for data. */
+void tcp_handshake_completed(struct tcp_conn *c);
 
 #endif

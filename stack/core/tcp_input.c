@@ -141,6 +141,11 @@ static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const str
 	tcp_init_passive(c);
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
+	/* Nothing advertised yet: the window we offer starts at RCV.NXT. Left at
+	 * 0, rcv_adv lay up to 2^31 "ahead" of RCV.NXT for half of all ISNs, and
+	 * tcp_rcv_window() never lets an advertised edge go back: the first ACK
+	 * offered 65535 << wscale, beyond the buffer. */
+	c->rcv_adv = c->rcv_nxt;
 	apply_syn_options(c, seg);
 	c->snd_wnd = seg->wnd;                  /* never scaled in a SYN (RFC 7323 §2.2) */
 	c->max_snd_wnd = c->snd_wnd;
@@ -181,6 +186,11 @@ static void syn_sent_input(struct tcp_conn *c, const struct tcp_seg *seg)
 		return;
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
+	/* Nothing advertised yet: the window we offer starts at RCV.NXT. Left at
+	 * 0, rcv_adv lay up to 2^31 "ahead" of RCV.NXT for half of all ISNs, and
+	 * tcp_rcv_window() never lets an advertised edge go back: the first ACK
+	 * offered 65535 << wscale, beyond the buffer. */
+	c->rcv_adv = c->rcv_nxt;
 	apply_syn_options(c, seg);
 	if (ack) {
 		c->snd_una = seg->ack;
@@ -189,6 +199,7 @@ static void syn_sent_input(struct tcp_conn *c, const struct tcp_seg *seg)
 			c->rtt_active = 0;
 		}
 		c->backoff = 0;
+		tcp_handshake_completed(c);
 		tp_timer_stop(c->stack, &c->rtx_timer);
 		c->snd_wnd = seg->wnd;              /* a SYN's window is never scaled */
 		c->max_snd_wnd = c->snd_wnd;
@@ -337,10 +348,15 @@ static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 		c->backoff = 0;
 		c->dupacks = 0;
 		congestion_on_ack(c, acked);
-		/* RFC 6298 §5.2-5.3 */
-		if (c->snd_una == c->snd_max)
+		/* RFC 6298 §5.2-5.3. While persisting, the timer is the persist
+		 * timer: an ACK of the probe (window still shut) must not stop
+		 * it, or nothing probes again and a lost window update leaves
+		 * the connection stalled for ever (RFC 1122 §4.2.2.17). */
+		if (c->persist)
+			;
+		else if (c->snd_una == c->snd_max)
 			tp_timer_stop(s, &c->rtx_timer);
-		else if (!c->persist)
+		else
 			tcp_arm_rtx(c);
 		update_window(c, seg);
 		if (c->sock)
@@ -349,9 +365,12 @@ static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 		uint32_t old_wnd = c->snd_wnd;
 		update_window(c, seg);
 		/* RFC 5681 §2: a duplicate ACK carries no data, no window change,
-		 * and arrives while data is outstanding. */
+		 * and arrives while data is outstanding - but not the answer to a
+		 * zero-window probe, which a shut receiver may drop (RFC 9293
+		 * §3.8.6.1): that says nothing of loss, and a fast retransmit
+		 * into a zero window is useless. */
 		if (seg->ack == c->snd_una && seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN)) &&
-		    c->snd_wnd == old_wnd && c->snd_max != c->snd_una)
+		    c->snd_wnd == old_wnd && c->snd_max != c->snd_una && !c->persist)
 			on_duplicate_ack(c);
 		else
 			c->dupacks = 0;
@@ -383,6 +402,52 @@ static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 	return 0;
 }
 
+/* Records [seq, seq + len) as received out of order: the sorted list holds
+ * disjoint runs, so a segment that touches or overlaps runs joins them
+ * (the bound is on holes, not on segments: a lost segment followed by a
+ * window of contiguous ones is one run). Returns 0, or -1 when it needs a
+ * new run and TCP_OOO_MAX_SEGS are held already (or memory is out). */
+static int ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	struct tcp_ooo **p = &c->ooo, *prev = NULL, *o;
+	while (*p && seq_lt((*p)->seq, seq)) {
+		prev = *p;
+		p = &(*p)->next;
+	}
+	if (prev && seq_geq(prev->seq + prev->len, seq)) {
+		o = prev;                           /* extends the run before it */
+		if (seq_gt(seq + len, o->seq + o->len))
+			o->len = seq + len - o->seq;
+	} else if (*p && seq_leq((*p)->seq, seq + len)) {
+		o = *p;                             /* extends the run after it backwards */
+		uint32_t end = seq_gt(seq + len, o->seq + o->len) ? seq + len : o->seq + o->len;
+		o->seq = seq;
+		o->len = end - seq;
+	} else {
+		if (c->ooo_count >= TCP_OOO_MAX_SEGS)
+			return -1;
+		o = malloc(sizeof(*o));
+		if (!o) {
+			tp_count(c->stack, TP_STAT_MEM_FAIL);
+			return -1;
+		}
+		o->seq = seq;
+		o->len = len;
+		o->next = *p;
+		*p = o;
+		c->ooo_count++;
+	}
+	while (o->next && seq_leq(o->next->seq, o->seq + o->len)) {     /* reaches the next runs */
+		struct tcp_ooo *n = o->next;
+		if (seq_gt(n->seq + n->len, o->seq + o->len))
+			o->len = n->seq + n->len - o->seq;
+		o->next = n->next;
+		free(n);
+		c->ooo_count--;
+	}
+	return 0;
+}
+
 /* Takes in-order bytes into the receive buffer, then any out-of-order runs
  * that now join on. */
 static void take_text(struct tcp_conn *c, struct tcp_seg *seg)
@@ -391,29 +456,17 @@ static void take_text(struct tcp_conn *c, struct tcp_seg *seg)
 	uint32_t space = ring_space(&c->rcvbuf);
 
 	if (seg->seq != c->rcv_nxt) {
-		/* Ahead of a gap: place it now, remember the run (bounded). */
+		/* Ahead of a gap: place it now, remember the run (bounded). Bytes
+		 * placed but not recorded are beyond the committed data, so the
+		 * stream never sees them. */
 		uint32_t off = seg->seq - c->rcv_nxt;
-		if (off >= space || c->ooo_count >= TCP_OOO_MAX_SEGS) {
+		uint32_t len = off < space ? (seg->len < space - off ? seg->len : space - off) : 0;
+		if (!len || ring_place(&c->rcvbuf, off, seg->data, len) < 0 ||
+		    ooo_insert(c, seg->seq, len) < 0) {
 			tp_drop(s, TP_STAT_TCP_DROP_OOO_FULL, NULL, 0);
 			c->ack_now = 1;
 			return;
 		}
-		uint32_t len = seg->len < space - off ? seg->len : space - off;
-		if (ring_place(&c->rcvbuf, off, seg->data, len) < 0)
-			return;
-		struct tcp_ooo **p = &c->ooo;
-		while (*p && seq_lt((*p)->seq, seg->seq))
-			p = &(*p)->next;
-		struct tcp_ooo *o = malloc(sizeof(*o));
-		if (!o) {
-			tp_count(s, TP_STAT_MEM_FAIL);
-			return;
-		}
-		o->seq = seg->seq;
-		o->len = len;
-		o->next = *p;
-		*p = o;
-		c->ooo_count++;
 		tp_count(s, TP_STAT_TCP_OOO_IN);
 		c->ack_now = 1;                     /* RFC 5681 §4.2: a duplicate ACK at once */
 		return;
@@ -490,6 +543,20 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 	struct tp_stack *s = c->stack;
 	uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 
+	/* RFC 9293 §3.5 figure 7, lines 6-7: in a simultaneous open the peer's
+	 * <SYN,ACK> repeats the SYN we already hold (SEQ = IRS). By the letter
+	 * of the acceptability test it is old, yet its ACK is what completes the
+	 * handshake: drop the SYN and take the rest (as Linux does). Answered as
+	 * unacceptable, it drew our <SYN,ACK> again, the peer did the same, and
+	 * the two never left SYN_RECEIVED. */
+	int crossed_syn_ack = c->state == TCP_SYN_RECEIVED && !c->listener && seg->seq == c->irs &&
+			      (seg->flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+	if (crossed_syn_ack) {
+		seg->flags &= (uint8_t)~TCP_SYN;
+		seg->seq++;
+		seg->seg_len--;
+	}
+
 	/* first: sequence number */
 	if (!acceptable(c, seg, wnd)) {
 		/* RFC 9293 §3.10.7.4: a zero window still takes ACKs at RCV.NXT. */
@@ -507,6 +574,14 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 			}
 			return;
 		}
+		/* Its text cannot be taken, and the sender is probing: it must
+		 * hear again that the window is shut (RFC 9293 §3.8.6.1: "it must
+		 * still send an acknowledgment showing its next expected sequence
+		 * number and current window (zero)"). Left silent, the probes went
+		 * unanswered and only the backed-off next probe after the window
+		 * reopened could restart the flow if the update was lost. */
+		if (seg->seg_len && !(seg->flags & TCP_RST))
+			c->ack_now = 1;
 	}
 	trim_to_window(c, seg, wnd);
 
@@ -549,14 +624,25 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 			tcp_send_reset_for(s, &ip, seg);
 			return;
 		}
+		/* The accept queue is at its backlog: the application is not
+		 * keeping up. Ignoring the ACK leaves the child half-open; our
+		 * <SYN,ACK> retransmission draws it again later, when there may
+		 * be room (as Linux does). Completing it anyway let the accept
+		 * queue grow past the backlog, as far as the SYN queue reaches. */
+		if (c->listener && c->listener->accept_len >= c->listener->backlog) {
+			tp_drop(s, TP_STAT_TCP_DROP_ACCEPT_QUEUE, NULL, 0);
+			return;
+		}
 		if (c->rtt_active) {
 			tcp_rtt_sample(c, s->now - c->rtt_start);
 			c->rtt_active = 0;
 		}
 		c->snd_una = seg->ack;
 		c->backoff = 0;
+		tcp_handshake_completed(c);
 		tp_timer_stop(s, &c->rtx_timer);
-		c->snd_wnd = seg->wnd << c->snd_wscale;
+		/* RFC 7323 §2.2: never scaled in a <SYN,ACK>. */
+		c->snd_wnd = seg->wnd << (crossed_syn_ack ? 0 : c->snd_wscale);
 		c->max_snd_wnd = c->snd_wnd;
 		c->snd_wl1 = seg->seq;
 		c->snd_wl2 = seg->ack;
@@ -703,6 +789,9 @@ void tcp_error(struct tp_stack *s, const struct ip_error *e)
 			c->mss = (uint16_t)mss;     /* RFC 1191 path MTU discovery */
 		return;
 	}
-	if (c->sock && !c->sock->error)
-		c->sock->error = e->err;            /* soft error: SO_ERROR shows it */
+	/* RFC 1122 §4.2.3.9: a soft error MUST NOT abort the connection, and
+	 * raising it on the socket (TP_EV_ERR) would make applications abort
+	 * it. Kept until the connection times out, which then reports it
+	 * instead of ETIMEDOUT (as Linux's sk_err_soft). */
+	c->soft_error = e->err;
 }

@@ -8,6 +8,7 @@
 #define RTO_MIN TP_MSEC(200)     /* RFC 6298 §2.4 says 1 s; Linux and the BSDs use 200 ms */
 #define RTO_MAX TP_SEC(60)       /* RFC 6298 §2.5 */
 #define PERSIST_MIN TP_MSEC(500)
+#define RTO_AFTER_SYN_LOSS TP_SEC(3) /* RFC 6298 §5.7 */
 #define PERSIST_MAX TP_SEC(60)
 
 static void rtx_expired(struct tp_stack *s, struct tp_timer *t);
@@ -74,6 +75,11 @@ void tcp_leave_persist(struct tcp_conn *c)
 	c->persist = 0;
 	c->persist_backoff = 0;
 	tp_timer_stop(c->stack, &c->rtx_timer);
+	/* All that is in flight is probe bytes the shut receiver was free to
+	 * drop: send them again with the rest now that the window is open,
+	 * rather than leave Nagle to hold the rest behind them until an RTO
+	 * (RFC 1122 §4.2.2.17: probing exists to lose no time on reopening). */
+	c->snd_nxt = c->snd_una;
 	if (c->snd_una != c->snd_max)
 		tcp_arm_rtx(c);
 }
@@ -98,7 +104,8 @@ static void rtx_expired(struct tp_stack *s, struct tp_timer *t)
 		tp_count(s, TP_STAT_TCP_TIMEOUTS);
 		if (c->state != TCP_SYN_SENT && c->state != TCP_SYN_RECEIVED)
 			tcp_send_reset(c);
-		tcp_drop_conn(c, -ETIMEDOUT, "retransmission limit reached");
+		tcp_drop_conn(c, c->soft_error ? c->soft_error : -ETIMEDOUT,
+			      "retransmission limit reached");
 		return;
 	}
 	tp_count(s, TP_STAT_TCP_RTO);
@@ -136,6 +143,19 @@ static void delack_expired(struct tp_stack *s, struct tp_timer *t)
 	tp_count(s, TP_STAT_TCP_DELAYED_ACKS);
 	c->ack_now = 1;
 	tcp_output(c);
+}
+
+/* RFC 6298 §5.7: if the timer expired awaiting the ACK of our SYN (or
+ * SYN-ACK), data starts with an RTO of at least 3 s; RFC 5681 §3.1: and
+ * with an initial window of one segment. Until then the only segments sent
+ * were SYNs, so any retransmission was one of them. */
+void tcp_handshake_completed(struct tcp_conn *c)
+{
+	if (!c->retransmits)
+		return;
+	if (c->rto < RTO_AFTER_SYN_LOSS)
+		c->rto = RTO_AFTER_SYN_LOSS;
+	c->cwnd = c->mss;
 }
 
 void tcp_enter_time_wait(struct tcp_conn *c)
