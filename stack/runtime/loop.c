@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "tapir/clock.h"
+#include "tapir/sock.h"
 #include "timer.h"          /* the core's timer heap, reused for loop timers */
 
 #define MAX_EVENTS 64
@@ -43,7 +45,19 @@ struct tp_loop {
 	atomic_int stop_requested;
 	tp_loop_wake_fn wake_fn;
 	void *wake_ctx;
+
+	/* The core lock (see tapir/loop.h). lock_owner is the holder's
+	 * lock_token, so a thread can tell it holds the lock without a race;
+	 * lock_depth counts its nested tp_loop_lock() calls. */
+	pthread_mutex_t core_lock;
+	_Atomic(const void *) lock_owner;
+	unsigned lock_depth;
 };
+
+/* Its address names the calling thread as a lock holder. */
+static _Thread_local char lock_token;
+/* How many loops' locks the calling thread holds. */
+static _Thread_local unsigned loops_locked;
 
 static_assert(ATOMIC_INT_LOCK_FREE == 2, "tp_loop_stop() must be async-signal-safe");
 
@@ -90,6 +104,8 @@ struct tp_loop *tp_loop_new(struct tp_stack *stack)
 	l->stack = stack;
 	l->armed = TP_TIME_NEVER;
 	atomic_init(&l->stop_requested, 0);
+	atomic_init(&l->lock_owner, NULL);
+	pthread_mutex_init(&l->core_lock, NULL);
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -126,6 +142,7 @@ void tp_loop_free(struct tp_loop *l)
 		close(l->timerfd);
 	if (l->wakefd >= 0)
 		close(l->wakefd);
+	pthread_mutex_destroy(&l->core_lock);
 	free(l);
 }
 
@@ -255,12 +272,18 @@ static void run_due_timers(struct tp_loop *l, tp_time now)
 	}
 }
 
-/* Arms the timerfd at the earliest of the stack's and the loop's deadlines. */
-static int arm_timerfd(struct tp_loop *l)
+/* The earliest of the stack's and the loop's deadlines. */
+static tp_time next_deadline(const struct tp_loop *l)
 {
 	tp_time stack_next = tp_next_deadline(l->stack);
 	tp_time loop_next = tp_timer_next(&l->timers);
-	tp_time when = stack_next < loop_next ? stack_next : loop_next;
+	return stack_next < loop_next ? stack_next : loop_next;
+}
+
+/* Arms the timerfd at next_deadline(). */
+static int arm_timerfd(struct tp_loop *l)
+{
+	tp_time when = next_deadline(l);
 	if (when == l->armed)
 		return 0;
 	struct itimerspec its = {0};     /* all zero disarms */
@@ -277,16 +300,77 @@ static int arm_timerfd(struct tp_loop *l)
 	return 0;
 }
 
+/* --- the core lock --------------------------------------------------------- */
+
+static void core_acquire(struct tp_loop *l)
+{
+	pthread_mutex_lock(&l->core_lock);
+	atomic_store_explicit(&l->lock_owner, &lock_token, memory_order_relaxed);
+	l->lock_depth = 1;
+	loops_locked++;
+}
+
+static void core_release(struct tp_loop *l)
+{
+	l->lock_depth = 0;
+	loops_locked--;
+	atomic_store_explicit(&l->lock_owner, NULL, memory_order_relaxed);
+	pthread_mutex_unlock(&l->core_lock);
+}
+
+int tp_loop_lock_held(const struct tp_loop *l)
+{
+	if (!l)
+		return loops_locked > 0;
+	/* Only this thread ever stores its own token, so a relaxed load that
+	 * sees it is exact, and one that does not cannot be stale about us. */
+	return atomic_load_explicit(&l->lock_owner, memory_order_relaxed) == &lock_token;
+}
+
+void tp_loop_lock(struct tp_loop *l)
+{
+	if (tp_loop_lock_held(l)) {
+		l->lock_depth++;
+		return;
+	}
+	core_acquire(l);
+	/* The stack's clock stands where the loop's last wake left it, maybe
+	 * seconds ago: bring it to now, or the calls below would stamp RTT
+	 * samples and arm timers in the past. */
+	tp_poll(l->stack, tp_clock_now());
+}
+
+void tp_loop_unlock(struct tp_loop *l)
+{
+	if (l->lock_depth > 1) {
+		l->lock_depth--;
+		return;
+	}
+	/* Still at depth 1: a callback run here that calls the stack nests
+	 * its lock and unlock inside this one. */
+	tp_sock_dispatch(l->stack);
+	/* A call may have armed a timer (a retransmission, a loop timer of a
+	 * driver) earlier than the timerfd: move the timerfd itself, which
+	 * needs no wake. Should that fail, the loop re-arms on a wake. */
+	if (next_deadline(l) < l->armed && arm_timerfd(l) < 0)
+		tp_loop_wake(l);
+	core_release(l);
+}
+
 int tp_loop_run(struct tp_loop *l)
 {
 	struct epoll_event events[MAX_EVENTS];
 	int err = 0;
 
+	/* Held while handling a wake, released while waiting for the next. */
+	core_acquire(l);
 	while (!err && !atomic_load(&l->stop_requested)) {
 		err = arm_timerfd(l);
 		if (err)
 			break;
+		core_release(l);
 		int n = epoll_wait(l->epfd, events, MAX_EVENTS, -1);
+		core_acquire(l);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -308,7 +392,12 @@ int tp_loop_run(struct tp_loop *l)
 		l->dispatching = 0;
 		free_removed_sources(l);
 		run_due_timers(l, now);
+		/* Socket calls made by fd callbacks and timers (an app writing
+		 * what it read from stdin) change readiness too: deliver those
+		 * events now, not at the next frame or timer. */
+		tp_sock_dispatch(l->stack);
 	}
+	core_release(l);
 	atomic_store(&l->stop_requested, 0);
 	return err;
 }

@@ -6,14 +6,23 @@
  * timers, and an eventfd through which other threads or signal handlers wake
  * the loop. Each wake calls tp_poll(now) first, then the ready fds'
  * callbacks (a TAP drains its frames into tp_input() right there: the
- * packet path never changes thread), then the due loop timers.
+ * packet path never changes thread), then the due loop timers, and last
+ * tp_sock_dispatch() for the readiness those callbacks changed.
  *
  * Applications add fds and one-shot or periodic timers with callbacks; all
- * callbacks run on the loop thread and may call the stack directly. Only
- * tp_loop_wake() and tp_loop_stop() may be called from other threads or from
- * signal handlers. A future blocking socket API from other threads queues
- * its request, calls tp_loop_wake(), and the wake handler runs it on the
- * loop thread.
+ * callbacks run on the loop thread and may call the stack directly. Other
+ * threads call the stack and the loop only under the core lock (below);
+ * without it, only tp_loop_wake() and tp_loop_stop(), which are also safe
+ * in signal handlers.
+ *
+ * The core lock lets other threads call the stack too (lwIP's core locking):
+ * the loop holds it while it handles a wake and lets go while it waits in
+ * epoll, and a thread that takes it with tp_loop_lock() may make any stack
+ * or loop call until tp_loop_unlock(). That keeps the packet path on the
+ * loop thread with no hand-off, and a call from another thread costs a
+ * mutex, not a round trip through the loop. Socket events and frames caused
+ * by such calls are produced on the calling thread, still under the lock.
+ * tapir/socket.h, the blocking BSD-style API, is built on it.
  */
 #ifndef TAPIR_LOOP_H
 #define TAPIR_LOOP_H
@@ -49,6 +58,18 @@ void tp_loop_stop(struct tp_loop *loop);
 void tp_loop_wake(struct tp_loop *loop);
 /* Runs on the loop thread after tp_loop_wake() (several wakes may merge). */
 void tp_loop_set_wake_handler(struct tp_loop *loop, tp_loop_wake_fn fn, void *ctx);
+
+/* Takes the core lock (nested calls by its holder just count) and brings
+ * the stack's clock to now with tp_poll(), so calls are stamped with the
+ * current time. Blocks while the loop handles a wake. */
+void tp_loop_lock(struct tp_loop *loop);
+/* The outermost unlock delivers the socket events the calls caused
+ * (tp_sock_dispatch), moves the loop's timerfd if a call armed a timer
+ * earlier than it (no wake needed), and lets go. */
+void tp_loop_unlock(struct tp_loop *loop);
+/* Whether the calling thread holds loop's lock (its own loop thread, inside
+ * a callback, always does); with loop NULL, whether it holds any loop's. */
+int tp_loop_lock_held(const struct tp_loop *loop);
 
 /* Watches fd (level-triggered) for `events`. Returns 0 or a negative errno. */
 int tp_loop_add_fd(struct tp_loop *loop, int fd, uint32_t events, tp_loop_fd_fn fn, void *ctx);

@@ -36,6 +36,8 @@ enum tp_sockopt {
 	TP_SO_ACCEPTCONN,           /* get only */
 	TP_TCP_NODELAY,             /* 0/1 */
 	TP_TCP_MAXSEG,              /* bytes */
+	TP_SO_SENDQ,                /* get only: bytes (and a FIN) not yet acknowledged by
+				     * the peer, as Linux's SIOCOUTQ; 0 once all is delivered */
 };
 
 int tp_sock_open(struct tp_stack *s, int type);
