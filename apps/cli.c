@@ -141,6 +141,28 @@ void cli_usage(const struct cli_command *cmd, FILE *out)
 		}
 	}
 	fprintf(out, "  %-24s %s\n", "-h, --help", "show this help");
+	if (cmd->details)
+		fprintf(out, "\n%s", cmd->details);
+}
+
+int cli_host(const struct cli_command *cmd, const char *s, tp_ip4 *out)
+{
+	if (tp_ip4_parse(s, out) == 0)
+		return 0;
+	cli_fail(cmd, "'%.64s' is not an IPv4 address (names need a resolver tapir lacks yet)", s);
+	return -1;
+}
+
+int cli_port(const struct cli_command *cmd, const char *s, uint16_t *out)
+{
+	uint64_t v;
+	char why[96];
+	if (cli_uint(s, 1, 65535, &v, why, sizeof(why)) < 0) {
+		cli_fail(cmd, "port '%.64s': %s", s, why);
+		return -1;
+	}
+	*out = (uint16_t)v;
+	return 0;
 }
 
 int cli_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen)

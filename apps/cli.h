@@ -38,6 +38,7 @@ struct cli_command {
 	const char *name;               /* "tapir ping" */
 	const char *synopsis;           /* "[options] HOST" */
 	const char *about;              /* one line */
+	const char *details;            /* after the options in --help, or NULL */
 	const struct cli_group *groups;
 	size_t n_groups;
 	int min_operands, max_operands;
@@ -57,6 +58,10 @@ void cli_fail(const struct cli_command *cmd, const char *fmt, ...)
 
 /* Value parsers for option setters: strict, whole string, in range. */
 int cli_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen);
+/* An IPv4 address operand (HOST); on a problem cli_fail() and -1. */
+int cli_host(const struct cli_command *cmd, const char *s, tp_ip4 *out);
+/* A port operand, 1..65535; on a problem cli_fail() and -1. */
+int cli_port(const struct cli_command *cmd, const char *s, uint16_t *out);
 /* Seconds with up to 6 decimals ("0.2", "1", "2.5") into microseconds. */
 int cli_seconds(const char *s, tp_time min, tp_time max, tp_time *out, char *err, size_t errlen);
 

@@ -2,8 +2,9 @@
 #ifndef TAPIR_APPS_COMMANDS_H
 #define TAPIR_APPS_COMMANDS_H
 
-/* argv[0] is the command's own name ("run", "ping" or "tapir"). */
+/* argv[0] is the command's own name ("run", "ping", "nc" or "tapir"). */
 int cmd_run(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
+int cmd_nc(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: tapir [run] [options]       run a virtual host on a TAP (the default)\n"
 		"       tapir ping [options] HOST   ping from a virtual host\n"
+		"       tapir nc [options] HOST PORT  netcat from a virtual host (-l: listen)\n"
 		"       tapir replay VECTOR.pcap    replay a test vector through the stack\n"
 		"Each command takes --help.\n");
 }
@@ -26,6 +27,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "ping"))
 		return cmd_ping(argc - 1, argv + 1);
+	if (!strcmp(cmd, "nc"))
+		return cmd_nc(argc - 1, argv + 1);
 	if (!strcmp(cmd, "replay"))
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help")) {

@@ -273,11 +273,8 @@ int cmd_ping(int argc, char **argv)
 	case CLI_OK:
 		break;
 	}
-	if (tp_ip4_parse(host, &p->target) < 0) {
-		cli_fail(&cmd, "'%.64s' is not an IPv4 address (names need a resolver tapir lacks yet)",
-			 host);
+	if (cli_host(&cmd, host, &p->target) < 0)
 		goto out;
-	}
 	if (vhost_config_check(&net, &cmd) < 0)
 		goto out;
 	tp_ip4_format(p->target, p->target_text);

@@ -13,6 +13,8 @@
 #define CHARGEN_PORT 19
 #define CHUNK 16384
 #define LINE 74                     /* RFC 864: 72 characters, CR, LF */
+#define PATTERN_LINES 95            /* the pattern repeats after 95 lines */
+#define PATTERN_LEN (PATTERN_LINES * LINE)
 #define MAX_SOCKETS 6
 
 enum kind { ECHO, DISCARD, CHARGEN };
@@ -35,6 +37,11 @@ struct tp_services {
 	struct svc_sock fixed[MAX_SOCKETS];
 	int nfixed;
 	struct svc_sock *conns;
+	struct tp_service_stats stats[3];       /* by enum kind */
+	/* One period of chargen's pattern and a chunk more, so any offset
+	 * is a plain copy: chargen sends at the network's pace. */
+	uint8_t pattern[PATTERN_LEN + CHUNK];
+	uint8_t datagram[65536];        /* the largest UDP payload, whole */
 };
 
 static const struct {
@@ -112,6 +119,11 @@ static void conn_close(struct svc_sock *c)
 	free(c);
 }
 
+static struct tp_service_stats *stats_of(struct svc_sock *c)
+{
+	return &c->svc->stats[c->kind];
+}
+
 /* Sends back what echo holds; returns 1 once nothing is held. */
 static int echo_flush(struct svc_sock *c)
 {
@@ -121,6 +133,7 @@ static int echo_flush(struct svc_sock *c)
 		if (n <= 0)
 			return 0;
 		c->sent += (uint32_t)n;
+		stats_of(c)->bytes_out += (uint64_t)n;
 	}
 	c->held = c->sent = 0;
 	return 1;
@@ -143,6 +156,7 @@ static int serve(struct svc_sock *c, int events)
 			conn_close(c);
 			return -1;
 		}
+		stats_of(c)->bytes_in += (uint64_t)n;
 		if (c->kind == ECHO) {
 			c->held = (uint32_t)n;
 			if (!echo_flush(c))
@@ -151,12 +165,12 @@ static int serve(struct svc_sock *c, int events)
 	}
 	if (c->kind == CHARGEN) {
 		for (;;) {
-			for (size_t i = 0; i < sizeof(scratch); i++)
-				scratch[i] = chargen_byte(c->offset + i);
-			long n = tp_sock_send(s, c->fd, scratch, sizeof(scratch));
+			const uint8_t *from = c->svc->pattern + c->offset % PATTERN_LEN;
+			long n = tp_sock_send(s, c->fd, from, CHUNK);
 			if (n <= 0)
 				break;
 			c->offset += (uint64_t)n;
+			stats_of(c)->bytes_out += (uint64_t)n;
 		}
 	}
 	if (events & TP_EV_ERR) {
@@ -176,26 +190,31 @@ static void on_udp(void *ctx, int fd, int events)
 {
 	struct svc_sock *u = ctx;
 	struct tp_stack *s = u->svc->stack;
-	uint8_t buf[2048];
+	uint8_t *buf = u->svc->datagram;
+	size_t size = sizeof(u->svc->datagram);
 	(void)events;
 	for (;;) {
 		tp_ip4 from;
 		uint16_t port;
-		long n = tp_sock_recvfrom(s, fd, buf, sizeof(buf), 0, &from, &port);
+		long n = tp_sock_recvfrom(s, fd, buf, size, 0, &from, &port);
 		if (n < 0 && n != -EAGAIN)
 			continue;               /* an ICMP error reported on the socket */
 		if (n < 0)
 			return;
+		struct tp_service_stats *st = stats_of(u);
+		long sent = 0;
+		st->datagrams_in++;
 		if (u->kind == ECHO) {
-			tp_sock_sendto(s, fd, buf, (size_t)n, from, port);
+			sent = tp_sock_sendto(s, fd, buf, (size_t)n, from, port);
 		} else if (u->kind == CHARGEN) {
 			/* RFC 864: a datagram of 0 to 512 characters per datagram received. */
 			size_t len = (size_t)(from + port + (uint64_t)u->offset) % 513;
-			for (size_t i = 0; i < len; i++)
-				buf[i] = chargen_byte(u->offset + i);
+			sent = tp_sock_sendto(s, fd, u->svc->pattern + u->offset % PATTERN_LEN, len,
+					      from, port);
 			u->offset += LINE;
-			tp_sock_sendto(s, fd, buf, len, from, port);
 		}
+		if (u->kind != DISCARD && sent >= 0)
+			st->datagrams_out++;
 	}
 }
 
@@ -222,6 +241,7 @@ static void on_listener(void *ctx, int fd, int events)
 		c->buf = buf;
 		c->next = svc->conns;
 		svc->conns = c;
+		svc->stats[l->kind].connections++;
 		tp_sock_set_callback(svc->stack, cfd, on_conn, c);
 		serve(c, tp_sock_events(svc->stack, cfd));
 	}
@@ -263,6 +283,8 @@ struct tp_services *tp_services_start(struct tp_stack *s, unsigned mask, char *e
 		return NULL;
 	}
 	svc->stack = s;
+	for (size_t i = 0; i < sizeof(svc->pattern); i++)
+		svc->pattern[i] = chargen_byte(i);
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		if (!(mask & table[i].bit))
 			continue;
@@ -284,4 +306,35 @@ void tp_services_stop(struct tp_services *svc)
 	for (int i = 0; i < svc->nfixed; i++)
 		tp_sock_close(svc->stack, svc->fixed[i].fd);
 	free(svc);
+}
+
+const struct tp_service_stats *tp_services_stats(const struct tp_services *svc, unsigned service)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].bit == service)
+			return &svc->stats[table[i].kind];
+	return NULL;
+}
+
+void tp_services_print(const struct tp_services *svc, FILE *out)
+{
+	fprintf(out, "tapir: services:\n");
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		const struct tp_service_stats *st = &svc->stats[table[i].kind];
+		const struct {
+			const char *name;
+			uint64_t v;
+		} rows[] = {
+			{"connections", st->connections}, {"bytes_in", st->bytes_in},
+			{"bytes_out", st->bytes_out}, {"datagrams_in", st->datagrams_in},
+			{"datagrams_out", st->datagrams_out},
+		};
+		for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+			char name[40];
+			if (!rows[r].v)
+				continue;
+			snprintf(name, sizeof(name), "%s.%s", table[i].name, rows[r].name);
+			fprintf(out, "  %-24s %llu\n", name, (unsigned long long)rows[r].v);
+		}
+	}
 }

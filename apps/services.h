@@ -10,6 +10,8 @@
 #define TAPIR_APPS_SERVICES_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "tapir/tapir.h"
 
@@ -34,5 +36,17 @@ int tp_services_parse(const char *list, unsigned *mask);
 struct tp_services *tp_services_start(struct tp_stack *s, unsigned mask, char *err, size_t errlen);
 /* Closes everything it opened (connections are reset). */
 void tp_services_stop(struct tp_services *svc);
+
+/* What each service did, by TP_SVC_ECHO / _DISCARD / _CHARGEN order. */
+struct tp_service_stats {
+	uint64_t connections;       /* TCP connections accepted */
+	uint64_t bytes_in, bytes_out;       /* TCP payload read and written */
+	uint64_t datagrams_in, datagrams_out;   /* UDP */
+};
+const struct tp_service_stats *tp_services_stats(const struct tp_services *svc, unsigned service);
+
+/* "tapir: services:" then one "  echo.bytes_in 1234" line per non-zero
+ * counter, in the format of the stack's counters. */
+void tp_services_print(const struct tp_services *svc, FILE *out);
 
 #endif

@@ -155,6 +155,42 @@ static int set_trace(void *t, const char *v, char *err, size_t n)
 	return 0;
 }
 
+static int set_msl(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	return cli_seconds(v, TP_MSEC(1), TP_SEC(3600), &c->msl, err, n);
+}
+
+static int set_impair(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	static const char prefix[] = "impair: ";
+	char why[256];
+	if (tp_impair_parse(v, &c->impair, why, sizeof(why)) < 0) {
+		/* The flag is named already: drop the parser's own "impair: ". */
+		const char *text = strncmp(why, prefix, sizeof(prefix) - 1) ? why : why + sizeof(prefix) - 1;
+		snprintf(err, n, "%s", text);
+		return -1;
+	}
+	c->impair_set = 1;
+	c->impair_seed_set = 0;
+	for (const char *item = v; item; item = strchr(item, ',') ? strchr(item, ',') + 1 : NULL)
+		if (!strncmp(item, "seed=", 5))
+			c->impair_seed_set = 1;
+	return 0;
+}
+
+const char vhost_impair_help[] =
+	"--impair SPEC makes the TAP a bad link, in both directions (frames tapir sends and\n"
+	"frames it receives each pass one seeded impairment), to watch TCP recover:\n"
+	"  loss=5%          drop frames at random       dup=1%         deliver some twice\n"
+	"  reorder=10%      hold some back to be overtaken (reorder_delay=1ms, the hold)\n"
+	"  delay=10ms       one-way delay (jitter=2ms varies it, keeping order)\n"
+	"  rate=10mbit      serialisation rate (queue=64kib of backlog, limit=1000 frames)\n"
+	"  seed=N           repeatable runs (default: from --seed, else random; printed)\n"
+	"e.g. --impair loss=5%,delay=10ms,reorder=10%,dup=1%,seed=7. What it did is printed\n"
+	"at exit with the counters (watch tcp.retrans and tcp.fast_retrans grow).\n";
+
 const struct cli_option vhost_options[] = {
 	{"tap", 0, "NAME", "TAP device to create (default tap0)", set_tap},
 	{"addr", 0, "A/N", "tapir's address and prefix (default 10.0.0.2/24)", set_addr},
@@ -165,6 +201,8 @@ const struct cli_option vhost_options[] = {
 	{"pcap", 0, "FILE", "record every frame in and out", set_pcap},
 	{"seed", 0, "N", "fixed PRNG seed, for repeatable runs (default: getrandom)", set_seed},
 	{"trace", 0, NULL, "print one line per frame in/out, drop and event", set_trace},
+	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
+	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
 	{NULL, 0, NULL, NULL, NULL},
 };
 
@@ -218,28 +256,29 @@ int vhost_config_check(struct vhost_config *c, const struct cli_command *cmd)
 static void print_trace(const struct vhost *vh, const struct tp_trace_event *ev)
 {
 	tp_time t = ev->time > vh->start ? ev->time - vh->start : 0;
+	FILE *out = vh->cfg.messages;
 	char text[512];
 
-	printf("%5llu.%06llu ", (unsigned long long)(t / 1000000u),
-	       (unsigned long long)(t % 1000000u));
+	fprintf(out, "%5llu.%06llu ", (unsigned long long)(t / 1000000u),
+		(unsigned long long)(t % 1000000u));
 	switch (ev->kind) {
 	case TP_TRACE_FRAME_IN:
-		printf("in   %s\n", tp_decode_summary(ev->frame, ev->len, text, sizeof(text)));
+		fprintf(out, "in   %s\n", tp_decode_summary(ev->frame, ev->len, text, sizeof(text)));
 		break;
 	case TP_TRACE_FRAME_OUT:
-		printf("out  %s\n", tp_decode_summary(ev->frame, ev->len, text, sizeof(text)));
+		fprintf(out, "out  %s\n", tp_decode_summary(ev->frame, ev->len, text, sizeof(text)));
 		break;
 	case TP_TRACE_DROP:
 		/* The bytes are the dropping layer's (an IP or ICMP header, not
 		 * always a frame), so only their length is shown. */
-		printf("drop %s: %s (%zu bytes)\n", tp_stat_name(ev->stat), tp_stat_help(ev->stat),
-		       ev->len);
+		fprintf(out, "drop %s: %s (%zu bytes)\n", tp_stat_name(ev->stat),
+			tp_stat_help(ev->stat), ev->len);
 		break;
 	case TP_TRACE_STATE:
-		printf("state %s\n", ev->text ? ev->text : "");
+		fprintf(out, "state %s\n", ev->text ? ev->text : "");
 		break;
 	case TP_TRACE_NOTE:
-		printf("note %s\n", ev->text ? ev->text : "");
+		fprintf(out, "note %s\n", ev->text ? ev->text : "");
 		break;
 	}
 }
@@ -282,6 +321,40 @@ static void catch_stop_signals(struct tp_loop *loop)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* --- impairment -------------------------------------------------------- */
+
+/* Both directions get the spec; each its own random stream, both derived
+ * from the one seed that is printed, so a run can be repeated. */
+static int impair_tap(struct vhost *vh, uint64_t stack_seed)
+{
+	struct tp_impair_config out = vh->cfg.impair, in;
+	if (!vh->cfg.impair_seed_set)
+		out.seed = stack_seed ^ 0x9e3779b97f4a7c15ull;     /* not the stack's own stream */
+	in = out;
+	in.seed ^= 0x5bd1e9955bd1e995ull;                       /* as tp_wire does for B->A */
+	tp_impair_format(&out, vh->impair_spec, sizeof(vh->impair_spec));
+	int e = tp_tap_impair(vh->tap, &out, &in);
+	if (e == 0)
+		fprintf(vh->cfg.messages, "tapir: impairing %s both ways: %s\n", tp_tap_name(vh->tap),
+			vh->impair_spec);
+	return e;
+}
+
+static void print_impairment(const struct vhost *vh, FILE *out)
+{
+	static const char *const names[2] = {[TP_TAP_OUT] = "out (tapir -> host)",
+					      [TP_TAP_IN] = "in  (host -> tapir)"};
+	fprintf(out, "tapir: impairment %s:\n", vh->impair_spec);
+	for (int dir = 0; dir < 2; dir++) {
+		const struct tp_impair_stats *st = &vh->impaired[dir];
+		fprintf(out, "  %s frames %llu, lost %llu, duplicated %llu, reordered %llu, "
+			"queue drops %llu, delivered %llu\n", names[dir],
+			(unsigned long long)st->sent, (unsigned long long)st->dropped_loss,
+			(unsigned long long)st->duplicated, (unsigned long long)st->reordered,
+			(unsigned long long)st->dropped_queue, (unsigned long long)st->delivered);
+	}
+}
+
 /* --- lifecycle -------------------------------------------------------- */
 
 static int fail(struct vhost *vh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -305,6 +378,8 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 
 	memset(vh, 0, sizeof(*vh));
 	vh->cfg = *cfg;
+	if (!vh->cfg.messages)
+		vh->cfg.messages = stdout;
 	if (!cfg->seed_set && (e = tp_clock_seed(&seed)) < 0)
 		return fail(vh, "getrandom: %s", strerror(-e));
 	vh->tap = tp_tap_open(cfg->tap_name, err, sizeof(err));
@@ -320,7 +395,7 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 		if (!vh->pcap)
 			return fail(vh, "%s", err);
 	}
-	struct tp_stack_config sc = {.seed = seed, .start_time = vh->start};
+	struct tp_stack_config sc = {.seed = seed, .start_time = vh->start, .tcp_msl = cfg->msl};
 	vh->stack = tp_stack_new(&sc);
 	if (!vh->stack)
 		return fail(vh, "creating the stack: %s", strerror(ENOMEM));
@@ -338,6 +413,8 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 		return fail(vh, "adding the interface: %s", strerror(errno));
 	if ((e = tp_tap_attach(vh->tap, vh->loop, vh->netif)) < 0)
 		return fail(vh, "watching the TAP: %s", strerror(-e));
+	if (cfg->impair_set && (e = impair_tap(vh, seed)) < 0)
+		return fail(vh, "impairing the TAP: %s", strerror(-e));
 	if (vh->pcap) {
 		vh->pcap_flush = tp_loop_timer_new(vh->loop, flush_capture, vh);
 		if (!vh->pcap_flush ||
@@ -379,6 +456,9 @@ void vhost_down(struct vhost *vh, FILE *counters)
 	catch_stop_signals(NULL);
 	tp_loop_timer_free(vh->pcap_flush);
 	vh->pcap_flush = NULL;
+	int impaired = vh->tap && tp_tap_impair_stats(vh->tap, TP_TAP_OUT);
+	for (int dir = 0; impaired && dir < 2; dir++)
+		vh->impaired[dir] = *tp_tap_impair_stats(vh->tap, (enum tp_tap_direction)dir);
 	/* Closing the fd removes the TAP (and with it the host's address and
 	 * route) before anything else, so it never outlives us by much. */
 	tp_tap_close(vh->tap);
@@ -387,6 +467,8 @@ void vhost_down(struct vhost *vh, FILE *counters)
 	vh->loop = NULL;
 	if (counters && vh->stack)
 		print_counters(vh->stack, counters);
+	if (counters && impaired)
+		print_impairment(vh, counters);
 	tp_pcap_writer_close(vh->pcap);
 	vh->pcap = NULL;
 	tp_stack_free(vh->stack);

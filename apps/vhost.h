@@ -1,7 +1,8 @@
 /*
  * vhost.h - the virtual host every tapir command runs: one stack on one TAP,
  * driven by the event loop, with the network flags they all share (--tap,
- * --addr, --host-addr, --mac, --mtu, --gateway, --pcap, --seed, --trace).
+ * --addr, --host-addr, --mac, --mtu, --gateway, --pcap, --seed, --trace,
+ * --msl, --impair).
  *
  * A command puts vhost_options in its cli groups, calls vhost_config_check()
  * after parsing, then vhost_up(), adds its own handlers and timers,
@@ -15,6 +16,7 @@
 
 #include "cli.h"
 #include "tapir/tapir.h"
+#include "tapir/wire.h"
 
 struct vhost_config {
 	const char *tap_name;
@@ -26,10 +28,16 @@ struct vhost_config {
 	const char *pcap_path;      /* NULL: no capture */
 	int trace;
 	int mac_set, gateway_set, seed_set;
+	tp_time msl;                /* TCP maximum segment lifetime; 0: the stack's default */
+	struct tp_impair_config impair;     /* --impair, applied to both directions */
+	int impair_set, impair_seed_set;
+	FILE *messages;             /* --trace lines and notes; NULL: stdout */
 };
 
 extern const struct cli_option vhost_options[];
 #define VHOST_OPTIONS_TITLE "virtual host"
+/* What --impair SPEC may say: for a command's `details`. */
+extern const char vhost_impair_help[];
 
 void vhost_config_defaults(struct vhost_config *cfg);
 /* Checks the flags together (one subnet, a gateway on it) and derives the
@@ -46,6 +54,8 @@ struct vhost {
 	struct tp_pcap_writer *pcap;
 	struct tp_loop_timer *pcap_flush;
 	tp_time start;              /* monotonic time at start-up, for --trace */
+	char impair_spec[256];      /* --impair as applied, seed included */
+	struct tp_impair_stats impaired[2];     /* by tp_tap_direction, kept at close */
 };
 
 /* Creates the TAP, configures its host side, starts the stack, catches
@@ -54,8 +64,9 @@ struct vhost {
 int vhost_up(struct vhost *vh, const struct vhost_config *cfg);
 /* Runs the loop until stopped; 0, or -1 after printing why it failed. */
 int vhost_run(struct vhost *vh);
-/* Removes the TAP, then prints the non-zero counters to `counters` if not
- * NULL, then frees everything (and flushes the capture). */
+/* Removes the TAP, then prints the non-zero counters (the stack's, then
+ * what --impair did) to `counters` if not NULL, then frees everything (and
+ * flushes the capture). */
 void vhost_down(struct vhost *vh, FILE *counters);
 
 #endif

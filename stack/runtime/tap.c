@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "netlink.h"
+#include "tapir/clock.h"
 #include "tapir/loop.h"
+#include "tapir/wire.h"
 
 #define TUN_PATH "/dev/net/tun"
 /* The largest IPv4 datagram with an Ethernet and a VLAN header: whatever the
@@ -33,6 +35,10 @@ struct tp_tap {
 	struct tp_loop *loop;       /* attached to, or NULL */
 	struct tp_netif *netif;
 	int read_error;             /* what stopped the loop, or 0 */
+	struct tp_impair *impair[2];    /* by enum tp_tap_direction; NULL: perfect */
+	struct tp_loop_timer *release;  /* due time of the next held frame */
+	tp_time release_at;             /* when it is armed for, TP_TIME_NEVER if stopped */
+	int releasing;                  /* inside release_due(): no nested release */
 	uint8_t frame[TAP_FRAME_MAX];
 };
 
@@ -189,11 +195,95 @@ int tp_tap_configure_host(struct tp_tap *tap, const struct tp_tap_host *host, ch
 	return e;
 }
 
+static int write_frame(struct tp_tap *tap, const uint8_t *frame, size_t len)
+{
+	/* One write is one frame; a TAP never takes part of one. */
+	return write(tap->fd, frame, len) < 0 ? -errno : 0;
+}
+
+/* --- impairment ------------------------------------------------------------ */
+
+/* Hands on every held frame due by `now`, then arms the timer for the next. */
+static void release_due(struct tp_tap *tap, tp_time now)
+{
+	struct tp_stack *stack = tp_loop_stack(tap->loop);
+	const uint8_t *frame;
+	size_t len;
+	/* An inbound frame makes the stack answer into the outbound direction
+	 * from inside tp_input(): those answers are only queued (a nested pop
+	 * would free the frame being processed) and go out just below. */
+	tap->releasing = 1;
+	while (tap->impair[TP_TAP_IN] && tp_impair_pop(tap->impair[TP_TAP_IN], now, &frame, &len, NULL))
+		tp_input(stack, tap->netif, frame, len);
+	while (tap->impair[TP_TAP_OUT] && tp_impair_pop(tap->impair[TP_TAP_OUT], now, &frame, &len, NULL))
+		write_frame(tap, frame, len);   /* a lossy link tells its sender nothing */
+	tap->releasing = 0;
+	tp_time next = TP_TIME_NEVER;
+	for (int dir = 0; dir < 2; dir++)
+		if (tap->impair[dir] && tp_impair_next(tap->impair[dir]) < next)
+			next = tp_impair_next(tap->impair[dir]);
+	if (next == tap->release_at)
+		return;
+	tap->release_at = next;
+	if (next == TP_TIME_NEVER)
+		tp_loop_timer_stop(tap->release);
+	else
+		tp_loop_timer_start(tap->release, next > now ? next - now : 0, 0);
+}
+
+static void on_release_timer(void *ctx)
+{
+	struct tp_tap *tap = ctx;
+	tap->release_at = TP_TIME_NEVER;        /* fired: re-arm whatever is next */
+	release_due(tap, tp_clock_now());
+}
+
+/* A frame enters an impaired direction; what is due now passes at once. */
+static void impair_submit(struct tp_tap *tap, enum tp_tap_direction dir, const uint8_t *frame,
+			  size_t len)
+{
+	tp_time now = tp_clock_now();
+	tp_impair_submit(tap->impair[dir], now, frame, len);
+	if (!tap->releasing)
+		release_due(tap, now);
+}
+
+int tp_tap_impair(struct tp_tap *tap, const struct tp_impair_config *out,
+		  const struct tp_impair_config *in)
+{
+	if (!tap->loop || tap->release)
+		return -EINVAL;
+	const struct tp_impair_config *cfg[2] = {[TP_TAP_OUT] = out, [TP_TAP_IN] = in};
+	tap->release_at = TP_TIME_NEVER;
+	tap->release = tp_loop_timer_new(tap->loop, on_release_timer, tap);
+	if (!tap->release)
+		return -ENOMEM;
+	for (int dir = 0; dir < 2; dir++) {
+		if (!cfg[dir])
+			continue;
+		tap->impair[dir] = tp_impair_new(cfg[dir]);
+		if (!tap->impair[dir])
+			return errno ? -errno : -ENOMEM;    /* tp_tap_close() frees the rest */
+	}
+	return 0;
+}
+
+const struct tp_impair_stats *tp_tap_impair_stats(const struct tp_tap *tap,
+						  enum tp_tap_direction dir)
+{
+	return tap->impair[dir] ? tp_impair_stats(tap->impair[dir]) : NULL;
+}
+
+/* --- frames in and out ------------------------------------------------------ */
+
 int tp_tap_transmit(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct tp_tap *tap = ctx;
-	/* One write is one frame; a TAP never takes part of one. */
-	return write(tap->fd, frame, len) < 0 ? -errno : 0;
+	if (tap->impair[TP_TAP_OUT]) {
+		impair_submit(tap, TP_TAP_OUT, frame, len);
+		return 0;
+	}
+	return write_frame(tap, frame, len);
 }
 
 static int tap_readable(void *ctx, int fd, uint32_t events)
@@ -211,7 +301,10 @@ static int tap_readable(void *ctx, int fd, uint32_t events)
 			tap->read_error = -errno;   /* EBADFD: the interface was deleted */
 			return tap->read_error;
 		}
-		tp_input(stack, tap->netif, tap->frame, (size_t)n);
+		if (tap->impair[TP_TAP_IN])
+			impair_submit(tap, TP_TAP_IN, tap->frame, (size_t)n);
+		else
+			tp_input(stack, tap->netif, tap->frame, (size_t)n);
 	}
 	return 0;
 }
@@ -247,6 +340,9 @@ void tp_tap_close(struct tp_tap *tap)
 		return;
 	if (tap->loop)
 		tp_loop_del_fd(tap->loop, tap->fd);
+	tp_loop_timer_free(tap->release);
+	tp_impair_free(tap->impair[TP_TAP_OUT]);
+	tp_impair_free(tap->impair[TP_TAP_IN]);
 	close(tap->fd);
 	free(tap);
 }

@@ -29,6 +29,12 @@ expect_error 2 "^tapir run: --tap 'a/b': " "$TAPIR" --tap a/b
 expect_error 2 "not on one subnet" "$TAPIR" --host-addr 192.168.9.1/24
 expect_error 2 "^tapir ping: -c 'x': " "$TAPIR" ping -c x 10.0.0.1
 expect_error 2 "^tapir ping: 'nowhere' is not an IPv4 address" "$TAPIR" ping nowhere
+expect_error 2 "^tapir run: --impair 'loss=5': loss=5: missing unit" "$TAPIR" --impair loss=5
+expect_error 2 "^tapir run: --services 'ftp': " "$TAPIR" --services ftp
+expect_error 2 "^tapir run: --msl 'x': " "$TAPIR" --msl x
+expect_error 2 "^tapir nc: missing PORT" "$TAPIR" nc 10.0.0.1
+expect_error 2 "^tapir nc: port '70000': " "$TAPIR" nc 10.0.0.1 70000
+expect_error 2 "^tapir nc: 'host' is not an IPv4 address" "$TAPIR" nc host 7
 
 note "a second tapir on a TAP that is in use"
 start_tapir "$WORK/first"

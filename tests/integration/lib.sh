@@ -131,3 +131,59 @@ expect_counter() {
 	[ "$v" -gt 0 ] || { cat "$1.err" >&2; fail "counter $2 is $v, expected > 0"; }
 	echo "$2 = $v"
 }
+
+# --- TCP and UDP conversations ------------------------------------------------
+
+# spawn LOG INPUT CMD...: CMD inside the namespace in the background, stdin
+# from INPUT, output in LOG.out / LOG.err. Sets SPAWNED to its PID.
+spawn() {
+	local log=$1 input=$2
+	shift 2
+	ip netns exec "$NS" "$@" <"$input" >"$log.out" 2>"$log.err" &
+	SPAWNED=$!
+	STARTED+=("$SPAWNED")
+}
+
+# await PID SECONDS: waits for a spawned process to end; returns its status.
+# Still running after SECONDS: killed, and the test fails.
+await() {
+	local pid=$1 secs=$2 status
+	if ! wait_until $((secs * 10)) eval '! alive '"$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		forget_pid "$pid"
+		fail "pid $pid ($(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null)) still running after $secs s"
+	fi
+	wait "$pid"
+	status=$?
+	forget_pid "$pid"
+	return "$status"
+}
+
+# listening PORT: a TCP listener on PORT in the namespace.
+listening() {
+	in_ns ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# random_file FILE BYTES
+random_file() {
+	head -c "$2" /dev/urandom >"$1" || fail "cannot write $1"
+}
+
+# same_content WHAT EXPECTED GOT: the two files hold the same bytes.
+same_content() {
+	local want got
+	want=$(sha256sum <"$2" | cut -d' ' -f1)
+	got=$(sha256sum <"$3" | cut -d' ' -f1)
+	[ "$want" = "$got" ] ||
+		fail "$1: sha256 $got ($(stat -c %s "$3") bytes), expected $want ($(stat -c %s "$2") bytes)"
+	echo "$1: $(stat -c %s "$3") bytes, sha256 ${got:0:16}... match"
+}
+
+# expect_counter_eq LOG NAME VALUE
+expect_counter_eq() {
+	local v
+	v=$(counter "$1" "$2")
+	[ "$v" -eq "$3" ] || { cat "$1.err" >&2; fail "counter $2 is $v, expected $3"; }
+	echo "$2 = $v"
+}

@@ -76,6 +76,12 @@ int main(void)
 	CHECK(!strcmp(cfg.tap_name, "tp9") && cfg.addr == 0xc0a80507 && cfg.mtu == 9000 &&
 	      cfg.seed_set && cfg.seed == 42 && cfg.trace && !strcmp(cfg.pcap_path, "x.pcap"));
 	CHECK(parse("--addr", "10.0.0.2/31", "--host-addr", "10.0.0.3/31", NULL) == CLI_OK);
+	CHECK(parse("--msl", "0.5", "--impair", "loss=5%,delay=10ms,seed=3", NULL) == CLI_OK);
+	CHECK(cfg.msl == TP_MSEC(500) && cfg.impair_set && cfg.impair_seed_set &&
+	      cfg.impair.loss_ppm == 50000 && cfg.impair.delay == TP_MSEC(10) && cfg.impair.seed == 3);
+	CHECK(parse("--impair", "dup=1%,reorder=10%", NULL) == CLI_OK);
+	CHECK(cfg.impair_set && !cfg.impair_seed_set && cfg.impair.reorder_ppm == 100000);
+	CHECK(parse(NULL) == CLI_OK && !cfg.impair_set && cfg.msl == 0);
 
 	fprintf(stderr, "(the errors below are expected)\n");
 	CHECK(parse("--mtu", "67", NULL) == CLI_ERROR);
@@ -94,6 +100,10 @@ int main(void)
 	CHECK(parse("--tap", "tap 0", NULL) == CLI_ERROR);
 	CHECK(parse("--tap", "tap%d", NULL) == CLI_ERROR);
 	CHECK(parse("--trace=yes", NULL) == CLI_ERROR);
+	CHECK(parse("--msl", "0", NULL) == CLI_ERROR);
+	CHECK(parse("--impair", "loss=5", NULL) == CLI_ERROR);         /* no unit */
+	CHECK(parse("--impair", "lose=5%", NULL) == CLI_ERROR);
+	CHECK(parse("--impair", "loss=101%", NULL) == CLI_ERROR);
 	CHECK(parse("-x", NULL) == CLI_ERROR);
 	CHECK(parse("a", "b", NULL) == CLI_ERROR);
 	CHECK(parse("--", "--tap", NULL) == CLI_OK);     /* after --, an operand */

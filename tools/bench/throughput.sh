@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tools/bench/throughput.sh [MB] - TCP bulk throughput of tapir against the
+# tools/bench/throughput.sh [MiB] - TCP bulk throughput of tapir against the
 # Linux kernel, in one run (root; a benchmark, not a test):
 #   - builds a Release tapir in build-bench/ (no sanitizers);
 #   - host -> tapir: MB of zeros into tapir's discard (nc -N 10.0.0.2 9);
@@ -21,7 +21,9 @@ done
 
 BUILD="$TAPIR_ROOT/build-bench"
 echo "building a Release tapir in $BUILD ..." >&2
-build "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTAPIR_SANITIZE=OFF -DTAPIR_TESTS=OFF >/dev/null
+cmake -S "$TAPIR_ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTAPIR_SANITIZE=OFF \
+	-DTAPIR_TESTS=OFF >/dev/null || die "cmake configure failed"
+cmake --build "$BUILD" -j "$(nproc)" --target tapir_app >/dev/null || die "build failed"
 TAPIR="$BUILD/bin/tapir"
 
 NS_TAP="tpb-$$-tap" NS_A="tpb-$$-a" NS_B="tpb-$$-b"
@@ -126,7 +128,7 @@ PIDS=()
 d_rate=$(rate "$t0" "$t1") c_rate=$(rate "$t1" "$t2")
 d_cpu=$(minus "$cpu1" "$cpu0") c_cpu=$(minus "$cpu2" "$cpu1")
 k_in=$(rate "$k0" "$k1") k_out=$(rate "$k2" "$k3")
-printf '\nTCP bulk transfer, %d MB each (MB = 10^6 bytes/s)\n' "$MB"
+printf '\nTCP bulk transfer, %d MiB each way (MB/s: 10^6 bytes a second)\n' "$MB"
 printf '%-34s %9s %9s %12s %12s\n' "transfer" "seconds" "MB/s" "tapir CPU s" "kernel MB/s"
 printf '%-34s %9s %9s %12s %12s\n' "host -> tapir (nc -> discard)" "$(elapsed "$t0" "$t1")" \
 	"$d_rate" "$d_cpu" "$k_in"

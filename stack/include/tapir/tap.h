@@ -50,6 +50,21 @@ int tp_tap_transmit(void *tap, const uint8_t *frame, size_t len);
  * tp_input(tp_loop_stack(loop), netif, ...). A read error stops the loop. */
 int tp_tap_attach(struct tp_tap *tap, struct tp_loop *loop, struct tp_netif *netif);
 
+/* Link impairment on the TAP (--impair), one seeded tp_impair per direction
+ * (tapir/wire.h): TP_TAP_OUT for the frames the stack sends, TP_TAP_IN for
+ * those read from the host; a NULL config leaves that direction perfect.
+ * Frames held back (delay, reordering, rate) wait in the impairment's queue
+ * until a loop timer releases them at their due time; the rest pass at once.
+ * Call after tp_tap_attach(). Returns 0 or a negative errno. */
+enum tp_tap_direction { TP_TAP_OUT = 0, TP_TAP_IN = 1 };
+struct tp_impair_config;
+struct tp_impair_stats;
+int tp_tap_impair(struct tp_tap *tap, const struct tp_impair_config *out,
+		  const struct tp_impair_config *in);
+/* What one direction did so far, or NULL if it is not impaired. */
+const struct tp_impair_stats *tp_tap_impair_stats(const struct tp_tap *tap,
+						  enum tp_tap_direction dir);
+
 const char *tp_tap_name(const struct tp_tap *tap);
 int tp_tap_fd(const struct tp_tap *tap);
 /* The negative errno of the read that stopped the loop, or 0. */
