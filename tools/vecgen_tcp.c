@@ -249,7 +249,7 @@ static int build_tcp(struct script *sc, const struct spec *s, uint8_t *h, size_t
 {
 	struct vg_flow *flow = find_flow(sc, s);
 	size_t hl = vg_l4_header_len(s);
-	uint32_t seq, ack;
+	uint32_t seq = 0, ack = 0;   /* set by resolve_*() on success; GCC cannot see it */
 	if (resolve_seq(sc, s, flow, &seq) < 0 || resolve_ack(sc, s, &ack) < 0)
 		return -1;
 	vg_put16(h, s->sport);
