@@ -236,6 +236,17 @@ int tp_sock_bind(struct tp_stack *s, int fd, tp_ip4 addr, uint16_t port)
 	return 0;
 }
 
+static void apply_keepalive_knobs(const struct tp_sock *so, struct tcp_conn *c)
+{
+	if (so->ka_idle)
+		c->ka_idle = TP_SEC(so->ka_idle);
+	if (so->ka_intvl)
+		c->ka_intvl = TP_SEC(so->ka_intvl);
+	if (so->ka_cnt)
+		c->ka_cnt = so->ka_cnt;
+	tcp_keepalive_update(c);
+}
+
 static struct tcp_conn *attach_conn(struct tp_sock *so)
 {
 	struct tcp_conn *c = tcp_conn_new(so->stack, so);
@@ -245,6 +256,7 @@ static struct tcp_conn *attach_conn(struct tp_sock *so)
 	c->lport = so->lport;
 	c->nodelay = so->nodelay;
 	c->keepalive = so->keepalive;
+	apply_keepalive_knobs(so, c);
 	c->user_mss = so->maxseg;
 	so->tcp = c;
 	return c;
@@ -464,9 +476,26 @@ int tp_sock_setopt(struct tp_stack *s, int fd, enum tp_sockopt opt, int v)
 		return 0;
 	case TP_SO_KEEPALIVE:
 		so->keepalive = v != 0;
-		if (c)
+		if (c) {
 			c->keepalive = so->keepalive;
+			tcp_keepalive_update(c);
+		}
 		return 0;
+	case TP_TCP_KEEPIDLE:
+	case TP_TCP_KEEPINTVL:
+	case TP_TCP_KEEPCNT: {
+		if (so->type != TP_SOCK_STREAM)
+			return -ENOPROTOOPT;
+		/* Linux's bounds: 1 s to 32767 s, 1 to 127 probes. */
+		if (v < 1 || v > (opt == TP_TCP_KEEPCNT ? 127 : 32767))
+			return -EINVAL;
+		uint32_t *field = opt == TP_TCP_KEEPIDLE ? &so->ka_idle
+				  : opt == TP_TCP_KEEPINTVL ? &so->ka_intvl : &so->ka_cnt;
+		*field = (uint32_t)v;
+		if (c)
+			apply_keepalive_knobs(so, c);
+		return 0;
+	}
 	case TP_TCP_NODELAY:
 		if (so->type != TP_SOCK_STREAM)
 			return -ENOPROTOOPT;
@@ -504,6 +533,9 @@ int tp_sock_getopt(struct tp_stack *s, int fd, enum tp_sockopt opt, int *v)
 	case TP_SO_SNDBUF: *v = (int)(c ? c->sndbuf.cap : so->sndbuf); return 0;
 	case TP_SO_LINGER: *v = so->linger; return 0;
 	case TP_SO_KEEPALIVE: *v = so->keepalive; return 0;
+	case TP_TCP_KEEPIDLE: *v = c ? (int)(c->ka_idle / TP_SEC(1)) : (so->ka_idle ? (int)so->ka_idle : 7200); return 0;
+	case TP_TCP_KEEPINTVL: *v = c ? (int)(c->ka_intvl / TP_SEC(1)) : (so->ka_intvl ? (int)so->ka_intvl : 75); return 0;
+	case TP_TCP_KEEPCNT: *v = c ? (int)c->ka_cnt : (so->ka_cnt ? (int)so->ka_cnt : 9); return 0;
 	case TP_SO_ERROR:
 		*v = -so->error;
 		so->error = 0;

@@ -29,6 +29,7 @@ struct tp_sock {
 	uint32_t sndbuf, rcvbuf;
 	int linger;                 /* -1 off, else seconds */
 	uint8_t keepalive, nodelay;
+	uint32_t ka_idle, ka_intvl, ka_cnt;     /* seconds / probes; 0: the default */
 	uint16_t maxseg;
 	tp_ip4 laddr, raddr;        /* raddr/rport: connected peer */
 	uint16_t lport, rport;

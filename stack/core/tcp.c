@@ -28,6 +28,13 @@ const char *tcp_state_name(enum tcp_state s)
 	return s < TCP_NSTATES ? state_names[s] : "?";
 }
 
+_Static_assert(TCP_NSTATES == TP_TCP_STATE_COUNT, "tapir/sock.h counts the states");
+
+const char *tp_tcp_state_name(unsigned index)
+{
+	return index < TCP_NSTATES ? state_names[index] : NULL;
+}
+
 static struct tcp_table *table(struct tp_stack *s) { return s->tcp; }
 
 int tcp_init(struct tp_stack *s)
@@ -356,6 +363,8 @@ void tcp_set_state(struct tcp_conn *c, enum tcp_state to, const char *why)
 			      tcp_state_name(c->state), tcp_state_name(to), why);
 	}
 	c->state = to;
+	if (c->keepalive)
+		tcp_keepalive_update(c);
 	tcp_notify(c);
 }
 
@@ -590,6 +599,7 @@ static void describe(const struct tcp_conn *c, struct tp_tcp_info *i)
 	if (c->state == TCP_LISTEN) {
 		i->accept_q = c->accept_len;
 		i->syn_q = c->syn_len;
+		i->backlog = c->backlog;
 		return;
 	}
 	i->recv_q = c->rcvbuf.len;

@@ -104,6 +104,8 @@ struct tcp_conn {
 	struct tcp_ooo *ooo;
 	uint32_t ooo_count;
 	uint8_t fin_rcvd;           /* the peer's FIN is in (EOF after rcvbuf drains) */
+	uint8_t ooo_fin;            /* a FIN came beyond a gap, at ooo_fin_seq */
+	uint32_t ooo_fin_seq;
 
 	/* Retransmission (RFC 6298) and congestion (RFC 5681) */
 	tp_time srtt, rttvar, rto; /* µs; srtt 0 = no sample yet */
@@ -126,6 +128,11 @@ struct tcp_conn {
 	uint8_t nodelay, keepalive, linger_on;
 	uint32_t linger_secs;
 
+	/* Keepalive (RFC 1122 §4.2.3.6) */
+	tp_time ka_idle, ka_intvl;
+	uint32_t ka_cnt, ka_probes;
+	tp_time last_rcv;           /* when the peer last sent anything */
+
 	/* Statistics for `tapir stat` */
 	uint64_t bytes_in, bytes_out, retransmits;
 	int error;                  /* the reason a connection ended, for the socket */
@@ -134,6 +141,7 @@ struct tcp_conn {
 	struct tp_timer rtx_timer;      /* retransmission or persist */
 	struct tp_timer delack_timer;
 	struct tp_timer wait_timer;     /* 2MSL, FIN_WAIT_2 orphan timeout, SYN_RECEIVED life */
+	struct tp_timer ka_timer;       /* keepalive */
 };
 
 struct tcp_table {
@@ -197,6 +205,7 @@ void tcp_send_reset(struct tcp_conn *c);
 /* Retransmits the oldest unacknowledged segment. */
 void tcp_retransmit(struct tcp_conn *c);
 void tcp_send_probe(struct tcp_conn *c);
+void tcp_send_keepalive(struct tcp_conn *c);
 uint32_t tcp_rcv_window(struct tcp_conn *c);
 
 /* --- tcp_timer.c ------------------------------------------------------- */
@@ -208,6 +217,8 @@ void tcp_enter_persist(struct tcp_conn *c);
 void tcp_leave_persist(struct tcp_conn *c);
 void tcp_schedule_delack(struct tcp_conn *c);
 void tcp_enter_time_wait(struct tcp_conn *c);
+/* Starts or stops keepalive after SO_KEEPALIVE or its knobs change. */
+void tcp_keepalive_update(struct tcp_conn *c);
 /* The handshake has just completed: the first RTO and window for data. */
 void tcp_handshake_completed(struct tcp_conn *c);
 

@@ -136,6 +136,9 @@ static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const str
 	c->nodelay = l->nodelay;
 	c->user_mss = l->user_mss;
 	c->keepalive = l->keepalive;
+	c->ka_idle = l->ka_idle;
+	c->ka_intvl = l->ka_intvl;
+	c->ka_cnt = l->ka_cnt;
 	ring_resize(&c->rcvbuf, l->rcvbuf.cap);
 	ring_resize(&c->sndbuf, l->sndbuf.cap);
 	tcp_init_passive(c);
@@ -543,6 +546,8 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 	struct tp_stack *s = c->stack;
 	uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 
+	c->last_rcv = s->now;                   /* the peer is alive (keepalive) */
+
 	/* RFC 9293 §3.5 figure 7, lines 6-7: in a simultaneous open the peer's
 	 * <SYN,ACK> repeats the SYN we already hold (SEQ = IRS). By the letter
 	 * of the acceptability test it is old, yet its ACK is what completes the
@@ -696,11 +701,22 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 		}
 	}
 
-	/* eighth: FIN, only once every byte before it is in */
-	if ((seg->flags & TCP_FIN) && seg->seq + seg->len == c->rcv_nxt && !c->fin_rcvd)
-		take_fin(c);
-	else if ((seg->flags & TCP_FIN) && c->fin_rcvd)
+	/* eighth: FIN, only once every byte before it is in. A FIN beyond a
+	 * gap is remembered and taken when the gap fills, sparing the peer a
+	 * retransmission timeout to resend it. */
+	uint32_t fin_seq = seg->seq + seg->len;
+	if ((seg->flags & TCP_FIN) && !c->fin_rcvd) {
+		if (fin_seq == c->rcv_nxt)
+			take_fin(c);
+		else if (seq_gt(fin_seq, c->rcv_nxt) && c->ooo) {
+			c->ooo_fin = 1;
+			c->ooo_fin_seq = fin_seq;
+		}
+	} else if ((seg->flags & TCP_FIN) && c->fin_rcvd) {
 		c->ack_now = 1;                     /* a retransmitted FIN: ACK it again */
+	}
+	if (c->ooo_fin && !c->fin_rcvd && c->rcv_nxt == c->ooo_fin_seq)
+		take_fin(c);
 	tcp_output(c);
 }
 

@@ -275,6 +275,13 @@ void tcp_send_probe(struct tcp_conn *c)
 		c->snd_max = c->snd_nxt;
 }
 
+/* RFC 1122 §4.2.3.6: SEG.SEQ = SND.NXT - 1 and no data, which the peer
+ * must answer with an ACK (an old sequence number is unacceptable, §3.10.7.4). */
+void tcp_send_keepalive(struct tcp_conn *c)
+{
+	send_segment(c, c->snd_una - 1, TCP_ACK, 0);
+}
+
 /* One segment from snd_una, the oldest unacknowledged (fast retransmit,
  * NewReno partial ACKs). snd_nxt does not move. */
 void tcp_retransmit(struct tcp_conn *c)

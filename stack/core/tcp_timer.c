@@ -14,12 +14,17 @@
 static void rtx_expired(struct tp_stack *s, struct tp_timer *t);
 static void delack_expired(struct tp_stack *s, struct tp_timer *t);
 static void wait_expired(struct tp_stack *s, struct tp_timer *t);
+static void keepalive_expired(struct tp_stack *s, struct tp_timer *t);
 
 void tcp_timers_init(struct tcp_conn *c)
 {
 	tp_timer_init(&c->rtx_timer, rtx_expired);
 	tp_timer_init(&c->delack_timer, delack_expired);
 	tp_timer_init(&c->wait_timer, wait_expired);
+	tp_timer_init(&c->ka_timer, keepalive_expired);
+	c->ka_idle = TP_SEC(7200);              /* RFC 1122 §4.2.3.6: no less than two hours */
+	c->ka_intvl = TP_SEC(75);
+	c->ka_cnt = 9;
 }
 
 void tcp_timers_stop(struct tcp_conn *c)
@@ -27,6 +32,7 @@ void tcp_timers_stop(struct tcp_conn *c)
 	tp_timer_stop(c->stack, &c->rtx_timer);
 	tp_timer_stop(c->stack, &c->delack_timer);
 	tp_timer_stop(c->stack, &c->wait_timer);
+	tp_timer_stop(c->stack, &c->ka_timer);
 }
 
 static tp_time clamp(tp_time v, tp_time lo, tp_time hi)
@@ -176,4 +182,50 @@ static void wait_expired(struct tp_stack *s, struct tp_timer *t)
 		tcp_drop_conn(c, 0, "2MSL timer expired");
 	else if (c->state == TCP_FIN_WAIT_2 && !c->sock)
 		tcp_drop_conn(c, 0, "FIN_WAIT_2 timeout for a closed socket");
+}
+
+static int keepalive_applies(const struct tcp_conn *c)
+{
+	return c->keepalive && (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT ||
+				c->state == TCP_FIN_WAIT_2);
+}
+
+void tcp_keepalive_update(struct tcp_conn *c)
+{
+	if (!keepalive_applies(c)) {
+		tp_timer_stop(c->stack, &c->ka_timer);
+		return;
+	}
+	if (!c->last_rcv)
+		c->last_rcv = c->stack->now;
+	tp_timer_set(c->stack, &c->ka_timer, c->last_rcv + c->ka_idle + c->ka_probes * c->ka_intvl);
+}
+
+/* Arrival of any segment does not touch the timer (that would cost a heap
+ * operation per segment): it records last_rcv, and the expiry re-arms
+ * itself for the rest of the idle time when the connection was not idle. */
+static void keepalive_expired(struct tp_stack *s, struct tp_timer *t)
+{
+	struct tcp_conn *c = container_of(t, struct tcp_conn, ka_timer);
+
+	if (!keepalive_applies(c))
+		return;
+	if (c->ka_probes && s->now < c->last_rcv + c->ka_idle)
+		c->ka_probes = 0;                   /* it answered */
+	tp_time due = c->last_rcv + c->ka_idle + c->ka_probes * c->ka_intvl;
+	/* Data in flight has the retransmission timer watching the peer. */
+	if (s->now < due || c->snd_una != c->snd_max) {
+		tp_timer_set(s, t, (s->now < due ? due : s->now + c->ka_idle));
+		return;
+	}
+	if (c->ka_probes >= c->ka_cnt) {
+		tp_count(s, TP_STAT_TCP_KEEPALIVE_DROPS);
+		tcp_send_reset(c);
+		tcp_drop_conn(c, c->soft_error ? c->soft_error : -ETIMEDOUT, "keepalive: the peer stopped answering");
+		return;
+	}
+	tp_count(s, TP_STAT_TCP_KEEPALIVE_PROBES);
+	tcp_send_keepalive(c);
+	c->ka_probes++;
+	tp_timer_set(s, t, s->now + c->ka_intvl);
 }

@@ -41,6 +41,9 @@ static int core_int_option(int level, int name)
 		switch (name) {
 		case TCP_NODELAY: return TP_TCP_NODELAY;
 		case TCP_MAXSEG: return TP_TCP_MAXSEG;
+		case TCP_KEEPIDLE: return TP_TCP_KEEPIDLE;
+		case TCP_KEEPINTVL: return TP_TCP_KEEPINTVL;
+		case TCP_KEEPCNT: return TP_TCP_KEEPCNT;
 		default: return -1;
 		}
 	}

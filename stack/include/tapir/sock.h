@@ -36,6 +36,9 @@ enum tp_sockopt {
 	TP_SO_ACCEPTCONN,           /* get only */
 	TP_TCP_NODELAY,             /* 0/1 */
 	TP_TCP_MAXSEG,              /* bytes */
+	TP_TCP_KEEPIDLE,            /* seconds idle before the first keepalive probe [7200] */
+	TP_TCP_KEEPINTVL,           /* seconds between probes [75] */
+	TP_TCP_KEEPCNT,             /* unanswered probes before the connection is dropped [9] */
 	TP_SO_SENDQ,                /* get only: bytes (and a FIN) not yet acknowledged by
 				     * the peer, as Linux's SIOCOUTQ; 0 once all is delivered */
 };
@@ -85,9 +88,25 @@ struct tp_tcp_info {
 	tp_time srtt, rto;          /* µs; srtt 0 before the first sample */
 	uint64_t bytes_in, bytes_out, retransmits;
 	uint32_t accept_q, syn_q;   /* listeners */
+	uint32_t backlog;           /* listeners: the accept queue's limit */
 };
 typedef void (*tp_tcp_info_fn)(void *ctx, const struct tp_tcp_info *info);
 void tp_tcp_foreach(struct tp_stack *s, tp_tcp_info_fn fn, void *ctx);
+
+/* RFC 9293 §3.3.2's eleven states in the RFC's order (CLOSED, LISTEN, ...,
+ * TIME_WAIT): the names tp_tcp_info.state takes. NULL past the last. */
+#define TP_TCP_STATE_COUNT 11
+const char *tp_tcp_state_name(unsigned index);
+
+/* Bound UDP sockets. */
+struct tp_udp_info {
+	int fd;
+	tp_ip4 laddr, raddr;        /* raddr and rport 0: not connected */
+	uint16_t lport, rport;
+	uint32_t queued_dgrams, queued_bytes;   /* received, not yet read */
+};
+typedef void (*tp_udp_info_fn)(void *ctx, const struct tp_udp_info *info);
+void tp_udp_foreach(struct tp_stack *s, tp_udp_info_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }
