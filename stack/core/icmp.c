@@ -71,16 +71,6 @@ static int is_our_unicast(const struct tp_stack *s, tp_ip4 a)
 	return 0;
 }
 
-static int rate_allows(struct tp_stack *s)
-{
-	tp_time interval = TP_SEC(1) / s->cfg.icmp_rate;
-	tp_time tat = s->icmp.rate_tat > s->now ? s->icmp.rate_tat : s->now;
-	if (tat - s->now > (tp_time)(s->cfg.icmp_burst - 1) * interval)
-		return 0;
-	s->icmp.rate_tat = tat + interval;
-	return 1;
-}
-
 void icmp_send_error(struct tp_stack *s, uint8_t type, uint8_t code, uint32_t rest,
 		     const uint8_t *dgram, size_t len, int to_broadcast)
 {
@@ -97,7 +87,7 @@ void icmp_send_error(struct tp_stack *s, uint8_t type, uint8_t code, uint32_t re
 		return;
 	if (dgram[9] == IP_PROTO_ICMP && (len <= hl || icmp_is_error(dgram[hl])))
 		return;
-	if (!rate_allows(s)) {
+	if (!ratelimit_allow(&s->icmp.errors, s->now, s->cfg.icmp_rate, s->cfg.icmp_burst)) {
 		tp_count(s, TP_STAT_ICMP_RATE_LIMITED);
 		return;
 	}

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ratelimit.h"
 #include "tapir/tapir.h"
 
 #define ICMP_ECHO_REPLY 0
@@ -24,7 +25,7 @@
 #define ICMP_UNREACH_NEEDFRAG 4
 
 struct icmp_state {
-	tp_time rate_tat;           /* token bucket as GCRA: theoretical arrival time */
+	struct ratelimit errors;    /* RFC 1812 §4.3.2.8 */
 	tp_echo_fn echo_fn;
 	void *echo_ctx;
 };

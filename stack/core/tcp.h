@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "ipv4.h"
+#include "ratelimit.h"
 #include "ring.h"
 #include "tapir/tapir.h"
 #include "timer.h"
@@ -152,6 +153,7 @@ struct tcp_table {
 	uint64_t isn_key[2];        /* SipHash key for ISNs (RFC 6528) */
 	uint64_t port_key[2];       /* for ephemeral ports (RFC 6056 alg. 3) */
 	uint32_t port_offset;
+	struct ratelimit challenge_acks;    /* RFC 5961 §7 */
 };
 
 /* --- tcp.c ------------------------------------------------------------- */

@@ -320,8 +320,26 @@ static void on_duplicate_ack(struct tcp_conn *c)
 	c->cwnd = c->ssthresh + 3u * c->mss;
 }
 
+/* RFC 5961 §7: challenge ACKs are rate-limited stack-wide, so a blind
+ * attacker cannot make us an ACK amplifier (nor, as in CVE-2016-5696, read
+ * the remaining budget to infer sequence numbers: ours is stack-wide too,
+ * so the limit is generous and the budget shared with every connection). */
+static void challenge_ack(struct tcp_conn *c)
+{
+	struct tp_stack *s = c->stack;
+	if (!ratelimit_allow(&s->tcp->challenge_acks, s->now, s->cfg.tcp_challenge_ack_rate,
+			     s->cfg.tcp_challenge_ack_rate)) {
+		tp_count(s, TP_STAT_TCP_CHALLENGE_ACK_LIMITED);
+		return;
+	}
+	tp_count(s, TP_STAT_TCP_CHALLENGE_ACKS);
+	c->ack_now = 1;
+	tcp_output(c);
+}
+
 /* RFC 9293 §3.10.7.4 fifth, for ESTABLISHED and the closing states.
- * Returns 0 to go on, -1 if the segment is finished with. */
+ * Returns 0 to go on, -1 if the segment is finished with (send what is
+ * due), -2 if it is finished and everything is done (c may be gone). */
 static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 {
 	struct tp_stack *s = c->stack;
@@ -330,8 +348,8 @@ static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 	 * ever had (RFC 5961 §5.2): answer with an ACK, drop. */
 	if (seq_gt(seg->ack, c->snd_max) || seq_lt(seg->ack, c->snd_una - c->max_snd_wnd)) {
 		tp_drop(s, TP_STAT_TCP_DROP_BAD_ACK, NULL, 0);
-		c->ack_now = 1;
-		return -1;
+		challenge_ack(c);
+		return -2;
 	}
 	if (seq_gt(seg->ack, c->snd_una)) {
 		uint32_t acked = seg->ack - c->snd_una;
@@ -594,8 +612,7 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 	 * guess earns a challenge ACK) */
 	if (seg->flags & TCP_RST) {
 		if (seg->seq != c->rcv_nxt) {
-			c->ack_now = 1;
-			tcp_output(c);
+			challenge_ack(c);
 			return;
 		}
 		tp_count(s, TP_STAT_TCP_RST_IN);
@@ -615,8 +632,7 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 			tcp_drop_conn(c, 0, "SYN received again: back to LISTEN");
 			return;
 		}
-		c->ack_now = 1;
-		tcp_output(c);
+		challenge_ack(c);
 		return;
 	}
 

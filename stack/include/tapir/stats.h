@@ -74,6 +74,8 @@
 	X(TCP_OOO_IN, "tcp.ooo_in", "out-of-order segments queued")               \
 	X(TCP_DUP_IN, "tcp.dup_in", "segments carrying only old data")            \
 	X(TCP_PERSIST_PROBES, "tcp.persist_probes", "zero-window probes sent")     \
+	X(TCP_CHALLENGE_ACKS, "tcp.challenge_acks", "challenge ACKs sent (RFC 5961)") \
+	X(TCP_CHALLENGE_ACK_LIMITED, "tcp.challenge_ack_limited", "challenge ACKs not sent (rate limit)") \
 	X(TCP_KEEPALIVE_PROBES, "tcp.keepalive_probes", "keepalive probes sent")   \
 	X(TCP_KEEPALIVE_DROPS, "tcp.keepalive_drops", "connections ended by unanswered keepalives") \
 	X(TCP_TIME_WAIT_REUSE, "tcp.time_wait_reuse", "TIME_WAIT connections reopened by a new SYN") \
