@@ -256,6 +256,8 @@ static struct tcp_conn *attach_conn(struct tp_sock *so)
 	c->lport = so->lport;
 	c->nodelay = so->nodelay;
 	c->keepalive = so->keepalive;
+	if (so->cc)
+		c->cc = so->cc;
 	apply_keepalive_knobs(so, c);
 	c->user_mss = so->maxseg;
 	so->tcp = c;
@@ -605,4 +607,33 @@ int tp_sock_events(struct tp_stack *s, int fd)
 	if (c->fin_rcvd && c->fin_queued)
 		ev |= TP_EV_HUP;
 	return ev;
+}
+
+int tp_sock_set_congestion(struct tp_stack *s, int fd, const char *name)
+{
+	GET(so, fd);
+	if (so->type != TP_SOCK_STREAM)
+		return -ENOPROTOOPT;
+	const struct tcp_cc *cc = tcp_cc_find(name);
+	if (!cc)
+		return -ENOENT;
+	so->cc = cc;
+	if (so->tcp && so->tcp->cc != cc) {
+		so->tcp->cc = cc;
+		cc->init(so->tcp);          /* a fresh start from the current window */
+	}
+	return 0;
+}
+
+const char *tp_sock_get_congestion(struct tp_stack *s, int fd)
+{
+	struct tp_sock *so = sock_get(s, fd);
+	if (!so || so->type != TP_SOCK_STREAM)
+		return NULL;
+	return so->tcp ? so->tcp->cc->name : so->cc ? so->cc->name : s->tcp->default_cc->name;
+}
+
+const char *tp_tcp_congestion_names(void)
+{
+	return tcp_cc_names();
 }

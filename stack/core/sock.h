@@ -30,6 +30,7 @@ struct tp_sock {
 	int linger;                 /* -1 off, else seconds */
 	uint8_t keepalive, nodelay;
 	uint32_t ka_idle, ka_intvl, ka_cnt;     /* seconds / probes; 0: the default */
+	const struct tcp_cc *cc;    /* TCP_CONGESTION, NULL: the stack's default */
 	uint16_t maxseg;
 	tp_ip4 laddr, raddr;        /* raddr/rport: connected peer */
 	uint16_t lport, rport;

@@ -61,8 +61,14 @@ struct tp_stack *tp_stack_new(const struct tp_stack_config *cfg)
 	tp_rand_seed(&s->rng, cfg->seed);
 	ip_init(s);
 	icmp_init(s);
-	if (tcp_init(s) < 0 || udp_init(s) < 0 || sock_init(s) < 0) {
+	int err = tcp_init(s);
+	if (!err)
+		err = udp_init(s);
+	if (!err)
+		err = sock_init(s);
+	if (err) {
 		tp_stack_free(s);
+		errno = -err;
 		return NULL;
 	}
 	return s;

@@ -53,6 +53,9 @@ int tcp_init(struct tp_stack *s)
 	t->port_offset = (uint32_t)tp_rand_next(&s->rng);
 	if (!t->conns || !t->listeners)
 		return -ENOMEM;
+	t->default_cc = tcp_cc_find(s->cfg.tcp_cc ? s->cfg.tcp_cc : "cubic");
+	if (!t->default_cc)
+		return -EINVAL;
 	s->ip.protos[IP_PROTO_TCP].input = tcp_input;
 	s->ip.protos[IP_PROTO_TCP].error = tcp_error;
 	return 0;
@@ -91,6 +94,7 @@ struct tcp_conn *tcp_conn_new(struct tp_stack *s, struct tp_sock *sock)
 	c->sock = sock;
 	c->state = TCP_CLOSED;
 	c->rto = TP_SEC(1);                 /* RFC 6298 §2.1 */
+	c->cc = s->tcp->default_cc;
 	ring_init(&c->sndbuf, sock ? sock->sndbuf : s->cfg.tcp_sndbuf);
 	ring_init(&c->rcvbuf, sock ? sock->rcvbuf : s->cfg.tcp_rcvbuf);
 	c->linger_secs = 0;

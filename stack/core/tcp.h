@@ -20,6 +20,7 @@
 #include "ipv4.h"
 #include "ratelimit.h"
 #include "ring.h"
+#include "tcp_cc.h"
 #include "tapir/tapir.h"
 #include "timer.h"
 
@@ -116,7 +117,10 @@ struct tcp_conn {
 	uint8_t backoff;            /* consecutive RTO expiries */
 	uint8_t persist;            /* probing a shut window */
 	uint8_t persist_backoff;
+	uint32_t persist_unanswered;    /* probes sent since the peer last sent anything */
 	uint32_t cwnd, ssthresh;
+	const struct tcp_cc *cc;    /* how cwnd grows and falls (tcp_cc.h) */
+	struct tcp_cc_state cc_state;
 	uint32_t dupacks;
 	uint32_t recover;           /* NewReno (RFC 6582): highest seq when recovery began */
 	uint8_t in_recovery;
@@ -154,6 +158,7 @@ struct tcp_table {
 	uint64_t port_key[2];       /* for ephemeral ports (RFC 6056 alg. 3) */
 	uint32_t port_offset;
 	struct ratelimit challenge_acks;    /* RFC 5961 §7 */
+	const struct tcp_cc *default_cc;
 };
 
 /* --- tcp.c ------------------------------------------------------------- */

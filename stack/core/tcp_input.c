@@ -96,6 +96,7 @@ static void apply_syn_options(struct tcp_conn *c, const struct tcp_seg *seg)
 	uint32_t cap = 14600 > 2u * c->mss ? 14600 : 2u * c->mss;
 	c->cwnd = iw < cap ? iw : cap;
 	c->ssthresh = UINT32_MAX / 2;
+	c->cc->init(c);
 }
 
 static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const struct tcp_seg *seg)
@@ -136,6 +137,7 @@ static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const str
 	c->nodelay = l->nodelay;
 	c->user_mss = l->user_mss;
 	c->keepalive = l->keepalive;
+	c->cc = l->cc;
 	c->ka_idle = l->ka_idle;
 	c->ka_intvl = l->ka_intvl;
 	c->ka_cnt = l->ka_cnt;
@@ -284,8 +286,10 @@ static int our_fin_acked(const struct tcp_conn *c)
 static void congestion_on_ack(struct tcp_conn *c, uint32_t acked)
 {
 	if (c->in_recovery) {
-		if (seq_geq(c->snd_una, c->recover)) {
-			c->in_recovery = 0;         /* full ACK: deflate */
+		/* A full ACK ends recovery; so does any new ACK for plain Reno,
+		 * which knows nothing of partial ACKs (RFC 6582 §1). */
+		if (seq_geq(c->snd_una, c->recover) || !c->cc->newreno) {
+			c->in_recovery = 0;         /* deflate */
 			c->cwnd = c->ssthresh;
 		} else {
 			/* Partial ACK: the next hole is lost too; resend it now. */
@@ -298,7 +302,7 @@ static void congestion_on_ack(struct tcp_conn *c, uint32_t acked)
 	if (c->cwnd < c->ssthresh)
 		c->cwnd += acked < c->mss ? acked : c->mss;         /* slow start (ABC, L = 1) */
 	else
-		c->cwnd += (uint32_t)((uint64_t)c->mss * c->mss / c->cwnd) ? (uint32_t)((uint64_t)c->mss * c->mss / c->cwnd) : 1;
+		c->cc->on_ack(c, acked);                            /* congestion avoidance */
 }
 
 static void on_duplicate_ack(struct tcp_conn *c)
@@ -312,8 +316,7 @@ static void on_duplicate_ack(struct tcp_conn *c)
 		return;
 	/* RFC 5681 §3.2 fast retransmit; RFC 6582 records where recovery ends. */
 	tp_count(c->stack, TP_STAT_TCP_FAST_RETRANS);
-	uint32_t flight = c->snd_max - c->snd_una;
-	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+	c->ssthresh = c->cc->on_loss(c);
 	c->recover = c->snd_max;
 	c->in_recovery = 1;
 	tcp_retransmit(c);
@@ -565,6 +568,7 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 	uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 
 	c->last_rcv = s->now;                   /* the peer is alive (keepalive) */
+	c->persist_unanswered = 0;              /* and answers our window probes */
 
 	/* RFC 9293 §3.5 figure 7, lines 6-7: in a simultaneous open the peer's
 	 * <SYN,ACK> repeats the SYN we already hold (SEQ = IRS). By the letter

@@ -95,6 +95,20 @@ static void rtx_expired(struct tp_stack *s, struct tp_timer *t)
 	int handshake = c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED;
 
 	if (c->persist) {
+		/* RFC 1122 §4.2.2.17 keeps a shut window waiting only "as long
+		 * as the receiving TCP continues to send acknowledgments in
+		 * response to the probe segments". Probes the peer stopped
+		 * answering count as retransmissions do (Linux's tcp_probe_timer
+		 * too), or a silent peer would hold the connection, orphan or
+		 * not, for ever. */
+		if (c->persist_unanswered >= s->cfg.tcp_retries) {
+			tp_count(s, TP_STAT_TCP_TIMEOUTS);
+			tcp_send_reset(c);
+			tcp_drop_conn(c, c->soft_error ? c->soft_error : -ETIMEDOUT,
+				      "window probes unanswered");
+			return;
+		}
+		c->persist_unanswered++;
 		tp_count(s, TP_STAT_TCP_PERSIST_PROBES);
 		tcp_send_probe(c);
 		if (c->persist_backoff < 7)
@@ -115,11 +129,14 @@ static void rtx_expired(struct tp_stack *s, struct tp_timer *t)
 		return;
 	}
 	tp_count(s, TP_STAT_TCP_RTO);
+	int first_timeout = c->backoff == 0;
 	c->backoff++;
 	c->rtt_active = 0;                      /* Karn */
-	/* RFC 5681 §3.1 eq. 4 and after an RTO one segment at a time. */
-	uint32_t flight = c->snd_max - c->snd_una;
-	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+	/* RFC 5681 §3.1: ssthresh falls at the first timeout of a series only
+	 * (the flight then is what caused the loss), and after an RTO the
+	 * window restarts at one segment. */
+	if (first_timeout && !handshake)
+		c->ssthresh = c->cc->on_loss(c);
 	c->cwnd = c->mss;
 	c->in_recovery = 0;
 	c->dupacks = 0;

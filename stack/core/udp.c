@@ -92,6 +92,18 @@ void udp_unbind(struct tp_sock *so)
 	so->rx_bytes = so->rx_count = 0;
 }
 
+void tp_udp_foreach(struct tp_stack *s, tp_udp_info_fn fn, void *ctx)
+{
+	for (size_t b = 0; b < UDP_PORT_BUCKETS; b++)
+		for (struct tp_sock *so = s->udp->ports[b]; so; so = so->udp_next) {
+			struct tp_udp_info info = {.fd = so->fd, .laddr = so->laddr, .lport = so->lport,
+						   .raddr = so->raddr, .rport = so->rport,
+						   .queued_dgrams = so->rx_count,
+						   .queued_bytes = so->rx_bytes};
+			fn(ctx, &info);
+		}
+}
+
 static void udp_input(struct tp_stack *s, const struct ip_info *ip, const uint8_t *d, size_t len)
 {
 	tp_count(s, TP_STAT_UDP_IN);

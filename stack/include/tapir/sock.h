@@ -66,6 +66,13 @@ int tp_sock_peer(struct tp_stack *s, int fd, tp_ip4 *addr, uint16_t *port);
 /* The TP_EV_* bits that hold now (what poll(2) would report). */
 int tp_sock_events(struct tp_stack *s, int fd);
 
+/* Congestion control per socket, like Linux's TCP_CONGESTION: "reno",
+ * "newreno" or "cubic" (-ENOENT for others). Listeners pass theirs on. */
+int tp_sock_set_congestion(struct tp_stack *s, int fd, const char *name);
+const char *tp_sock_get_congestion(struct tp_stack *s, int fd);
+/* The names tp_sock_set_congestion() takes, space-separated. */
+const char *tp_tcp_congestion_names(void);
+
 /* Readiness events. When a socket's readiness may have changed, the stack
  * calls its own callback if it has one, else the stack-wide hook, with the
  * TP_EV_* bits that hold now. Calls are deferred to the end of tp_input(),

@@ -66,6 +66,8 @@ struct tp_stack_config {
 	uint32_t max_sockets;       /* descriptors and connections together [65536] */
 	uint32_t udp_rcvbuf;        /* bytes queued per UDP socket [256 KiB] */
 	uint32_t tcp_challenge_ack_rate;    /* RFC 5961 challenge ACKs per second, stack-wide [1000] */
+	const char *tcp_cc;         /* congestion control: "reno", "newreno", "cubic" [cubic];
+				       an unknown name makes tp_stack_new() fail with EINVAL */
 };
 
 /* Fills in defaults for every zero field. */
