@@ -89,6 +89,15 @@ static int set_option(struct call *c, int level, int name, const void *val, sock
 		int secs = !l.l_onoff ? -1 : l.l_linger < 0 ? 0 : l.l_linger;
 		return tp_sock_setopt(c->stack, c->core_fd, TP_SO_LINGER, secs);
 	}
+	if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+		/* A name, not necessarily NUL-terminated within len (as Linux). */
+		char algo[16];
+		if (len == 0 || len >= sizeof(algo))
+			return len == 0 ? -EINVAL : -ENOENT;
+		memcpy(algo, val, len);
+		algo[len] = '\0';
+		return tp_sock_set_congestion(c->stack, c->core_fd, algo);
+	}
 	int opt = core_int_option(level, name);
 	/* Get-only options and unknown ones alike: ENOPROTOOPT, as Linux. */
 	if (opt < 0 || opt == TP_SO_ERROR || opt == TP_SO_ACCEPTCONN)
@@ -151,6 +160,18 @@ static int get_option(struct call *c, int level, int name, void *val, socklen_t 
 		default:
 			break;
 		}
+	}
+	if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+		const char *algo = tp_sock_get_congestion(c->stack, c->core_fd);
+		if (!algo)
+			return -ENOPROTOOPT;
+		/* Like Linux: as much of the name as fits, NUL included if it does. */
+		size_t n = strlen(algo) + 1;
+		if (*len < n)
+			n = *len;
+		memcpy(val, algo, n);
+		*len = (socklen_t)n;
+		return 0;
 	}
 	int opt = core_int_option(level, name);
 	if (opt < 0)

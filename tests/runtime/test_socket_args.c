@@ -222,6 +222,19 @@ START_TEST(test_bad_options)
 	ck_assert_int_eq(v, IPPROTO_UDP);
 	ck_assert_int_eq(tapir_getsockopt(u, SOL_SOCKET, SO_DOMAIN, &v, &len), 0);
 	ck_assert_int_eq(v, AF_INET);
+
+	/* TCP_CONGESTION takes and gives a name, as on Linux. */
+	char algo[16] = "";
+	len = sizeof(algo);
+	ck_assert_int_eq(tapir_getsockopt(t, IPPROTO_TCP, TCP_CONGESTION, algo, &len), 0);
+	ck_assert_str_eq(algo, "cubic");
+	ck_assert_int_eq(tapir_setsockopt(t, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), 0);
+	len = sizeof(algo);
+	ck_assert_int_eq(tapir_getsockopt(t, IPPROTO_TCP, TCP_CONGESTION, algo, &len), 0);
+	ck_assert_str_eq(algo, "reno");
+	ck_assert_uint_eq(len, 5);
+	FAILS_WITH(tapir_setsockopt(t, IPPROTO_TCP, TCP_CONGESTION, "bbr", 3), ENOENT);
+	FAILS_WITH(tapir_setsockopt(u, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), ENOPROTOOPT);
 	tapir_close(t);
 	tapir_close(u);
 }
