@@ -6,5 +6,8 @@
 int cmd_run(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
 int cmd_nc(int argc, char **argv);
+int cmd_dig(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
 
 #endif

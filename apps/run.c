@@ -1,14 +1,19 @@
 /* run.c - `tapir run`: the virtual host alone, answering ARP and ping and
- * serving echo, discard and chargen until Ctrl-C, then its counters. */
+ * serving echo, discard, chargen, DNS and HTTP until Ctrl-C, then its counters. */
 #include <stdio.h>
 
 #include "commands.h"
+#include "dns_server.h"
+#include "http_server.h"
 #include "services.h"
 #include "tapir/tap.h"
 #include "vhost.h"
 
 struct run_options {
 	unsigned services;          /* TP_SVC_* bits */
+	const char *zone;           /* DNS: the zone served */
+	const char *zone_file;      /* NULL: the built-in records */
+	struct http_server_config http;     /* --www, --http-port, --http-idle */
 };
 
 static int set_services(void *t, const char *v, char *err, size_t n)
@@ -16,18 +21,71 @@ static int set_services(void *t, const char *v, char *err, size_t n)
 	struct run_options *o = t;
 	if (tp_services_parse(v, &o->services) == 0)
 		return 0;
-	snprintf(err, n, "wants a list of echo, discard, chargen, tcp, udp (or all, none)");
+	snprintf(err, n, "wants a list of echo, discard, chargen, dns, http, tcp, udp (or all, none)");
 	return -1;
 }
 
+static int set_zone(void *t, const char *v, char *err, size_t n)
+{
+	struct dns_name name;
+	if (dns_name_from_text(v, &name) < 0 || name.len == 1) {
+		snprintf(err, n, "wants a domain name, like tapir.test");
+		return -1;
+	}
+	((struct run_options *)t)->zone = v;
+	return 0;
+}
+
+static int set_zone_file(void *t, const char *v, char *err, size_t n)
+{
+	if (!*v) {
+		snprintf(err, n, "wants a file name");
+		return -1;
+	}
+	((struct run_options *)t)->zone_file = v;
+	return 0;
+}
+
+static int set_www(void *t, const char *v, char *err, size_t n)
+{
+	if (!*v) {
+		snprintf(err, n, "wants a directory");
+		return -1;
+	}
+	((struct run_options *)t)->http.www = v;
+	return 0;
+}
+
+static int set_http_port(void *t, const char *v, char *err, size_t n)
+{
+	uint64_t port;
+	if (cli_uint(v, 1, 65535, &port, err, n) < 0)
+		return -1;
+	((struct run_options *)t)->http.port = (uint16_t)port;
+	return 0;
+}
+
+static int set_http_idle(void *t, const char *v, char *err, size_t n)
+{
+	return cli_seconds(v, TP_MSEC(100), TP_SEC(3600), &((struct run_options *)t)->http.idle_timeout,
+			   err, n);
+}
+
 static const struct cli_option run_options[] = {
-	{"services", 0, "LIST", "echo (7), discard (9), chargen (19), tcp, udp; all (default), "
-				"none", set_services},
+	{"services", 0, "LIST", "echo (7), discard (9), chargen (19), dns (53), http (80), tcp, "
+				"udp; all (default), none", set_services},
+	{"zone", 0, "NAME", "the DNS zone served (default tapir.test)", set_zone},
+	{"zone-file", 0, "FILE", "its records (format in apps/dns/dns_zone.h; default: www, web, "
+				 "host, ns, TXT)", set_zone_file},
+	{"www", 0, "DIR", "HTTP: serve the files under DIR (default: a built-in page)", set_www},
+	{"http-port", 0, "PORT", "HTTP: the TCP port (default 80)", set_http_port},
+	{"http-idle", 0, "SEC", "HTTP: close keep-alive connections idle this long (default 15)",
+	 set_http_idle},
 	{NULL, 0, NULL, NULL, NULL},
 };
 
 /* "try: ping 10.0.0.2 | nc 10.0.0.2 7 (echo) | ..." for what is served. */
-static void print_banner(const struct vhost *vh, unsigned services)
+static void print_banner(const struct vhost *vh, unsigned services, const struct run_options *opt)
 {
 	const struct vhost_config *cfg = &vh->cfg;
 	char a[16], h[16];
@@ -41,6 +99,12 @@ static void print_banner(const struct vhost *vh, unsigned services)
 		printf(" | nc %s 19 | head (chargen)", a);
 	if ((services & TP_SVC_ECHO) && !(services & TP_SVC_TCP) && (services & TP_SVC_UDP))
 		printf(" | nc -u %s 7 (echo)", a);
+	if (services & TP_SVC_DNS)
+		printf(" | dig @%s www.%s", a, opt->zone);
+	if ((services & TP_SVC_HTTP) && (services & TP_SVC_TCP) && opt->http.port == 80)
+		printf(" | curl http://%s/", a);
+	else if ((services & TP_SVC_HTTP) && (services & TP_SVC_TCP))
+		printf(" | curl http://%s:%u/", a, opt->http.port);
 	printf(" | Ctrl-C to stop\n");
 	fflush(stdout);
 }
@@ -48,7 +112,8 @@ static void print_banner(const struct vhost *vh, unsigned services)
 int cmd_run(int argc, char **argv)
 {
 	struct vhost_config cfg;
-	struct run_options opt = {.services = TP_SVC_ALL};
+	struct run_options opt = {.services = TP_SVC_ALL, .zone = "tapir.test"};
+	http_server_config_defaults(&opt.http);
 	vhost_config_defaults(&cfg);
 	const struct cli_group groups[] = {
 		{"services", run_options, &opt},
@@ -58,8 +123,11 @@ int cmd_run(int argc, char **argv)
 		.name = "tapir run",
 		.synopsis = "[options]",
 		.about = "Runs a virtual host on a new TAP until Ctrl-C; `tapir` alone does the same.\n"
-			 "It answers ARP and ping and serves echo, discard and chargen (RFC 862-864).\n"
+			 "It answers ARP and ping and serves echo, discard and chargen (RFC 862-864)\n"
+			 "and DNS for a zone of its own (RFC 1034/1035), and HTTP/1.1 on port 80: static\n"
+			 "files (--www) or a built-in page, with a live /status of every connection.\n"
 			 "Other commands: tapir ping [options] HOST, tapir nc [options] HOST PORT,\n"
+			 "tapir dig [options] NAME [@SERVER] [TYPE],\n"
 			 "tapir replay VECTOR.pcap (each takes --help).",
 		.details = vhost_impair_help,
 		.groups = groups,
@@ -76,26 +144,68 @@ int cmd_run(int argc, char **argv)
 	}
 	if (vhost_config_check(&cfg, &cmd) < 0)
 		return CLI_EXIT_USAGE;
+	char err[256];
+	struct dns_zone zone;
+	int serve_dns = (opt.services & TP_SVC_DNS) != 0;
+	if (serve_dns && dns_zone_setup(&zone, opt.zone, opt.zone_file, cfg.addr, cfg.host_addr, err,
+					sizeof(err)) < 0) {
+		cli_fail(&cmd, "--zone-file: %s", err);
+		return CLI_EXIT_USAGE;
+	}
 
 	struct vhost vh;
-	if (vhost_up(&vh, &cfg) < 0)
-		return 1;
 	struct tp_services *svc = NULL;
+	struct dns_server *dns = NULL;
+	struct http_server *http = NULL;
+	int failed = 1;
+	if (vhost_up(&vh, &cfg) < 0)
+		goto out;
 	if (opt.services) {
-		char err[128];
 		svc = tp_services_start(vh.stack, opt.services, err, sizeof(err));
 		if (!svc) {
 			fprintf(stderr, "tapir: %s\n", err);
 			vhost_down(&vh, NULL);
-			return 1;
+			goto out;
 		}
 	}
-	print_banner(&vh, opt.services);
-	int failed = vhost_run(&vh) < 0;
+	if (serve_dns) {
+		struct dns_server_config dc = {.zone = &zone, .udp = (opt.services & TP_SVC_UDP) != 0,
+					       .tcp = (opt.services & TP_SVC_TCP) != 0};
+		dns = dns_server_start(vh.loop, &dc, err, sizeof(err));
+		if (!dns) {
+			fprintf(stderr, "tapir: %s\n", err);
+			tp_services_stop(svc);
+			vhost_down(&vh, NULL);
+			goto out;
+		}
+	}
+	if ((opt.services & TP_SVC_HTTP) && (opt.services & TP_SVC_TCP)) {
+		http = http_server_start(vh.loop, &opt.http, err, sizeof(err));
+		if (!http) {
+			fprintf(stderr, "tapir: %s\n", err);
+			dns_server_stop(dns);
+			tp_services_stop(svc);
+			vhost_down(&vh, NULL);
+			goto out;
+		}
+	}
+	print_banner(&vh, opt.services, &opt);
+	failed = vhost_run(&vh) < 0;
 	if (svc) {
 		tp_services_print(svc, stderr);
 		tp_services_stop(svc);      /* resets what is still open, through the TAP */
 	}
+	if (dns) {
+		dns_server_print(dns, stderr);
+		dns_server_stop(dns);
+	}
+	if (http) {
+		http_server_print(http, stderr);
+		http_server_stop(http);
+	}
 	vhost_down(&vh, stderr);
+out:
+	if (serve_dns)
+		dns_zone_free(&zone);
 	return failed;
 }

@@ -80,6 +80,10 @@ int tp_services_parse(const char *list, unsigned *mask)
 				bit = table[i].bit;
 		if (bit)
 			kinds |= bit;
+		else if (!strcmp(word, "dns"))
+			kinds |= TP_SVC_DNS;
+		else if (!strcmp(word, "http"))
+			kinds |= TP_SVC_HTTP;
 		else if (!strcmp(word, "tcp"))
 			transports |= TP_SVC_TCP;
 		else if (!strcmp(word, "udp"))
@@ -91,7 +95,7 @@ int tp_services_parse(const char *list, unsigned *mask)
 			return -EINVAL;
 	}
 	if (!kinds)
-		kinds = TP_SVC_ECHO | TP_SVC_DISCARD | TP_SVC_CHARGEN;
+		kinds = TP_SVC_ECHO | TP_SVC_DISCARD | TP_SVC_CHARGEN | TP_SVC_DNS | TP_SVC_HTTP;
 	*mask = kinds | (transports ? transports : TP_SVC_TCP | TP_SVC_UDP);
 	return 0;
 }

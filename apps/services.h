@@ -19,14 +19,17 @@ enum {
 	TP_SVC_ECHO = 1 << 0,
 	TP_SVC_DISCARD = 1 << 1,
 	TP_SVC_CHARGEN = 1 << 2,
+	TP_SVC_DNS = 1 << 3,        /* served by apps/dns (dns_server.h), not here */
 	TP_SVC_TCP = 1 << 4,
 	TP_SVC_UDP = 1 << 5,
-	TP_SVC_ALL = TP_SVC_ECHO | TP_SVC_DISCARD | TP_SVC_CHARGEN | TP_SVC_TCP | TP_SVC_UDP,
+	TP_SVC_HTTP = 1 << 6,       /* served by apps/http (http_server.h), not here */
+	TP_SVC_ALL = TP_SVC_ECHO | TP_SVC_DISCARD | TP_SVC_CHARGEN | TP_SVC_DNS | TP_SVC_TCP |
+		     TP_SVC_UDP | TP_SVC_HTTP,
 };
 
 struct tp_services;
 
-/* Parses "echo,discard,chargen" (with optional "tcp"/"udp" to restrict;
+/* Parses "echo,discard,chargen,dns,http" (with optional "tcp"/"udp" to restrict;
  * "all" or "" for everything, "none" for nothing) into TP_SVC_* bits.
  * Returns 0 or -EINVAL. */
 int tp_services_parse(const char *list, unsigned *mask);

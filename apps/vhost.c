@@ -9,6 +9,7 @@
 
 #include "decode.h"
 #include "tapir/clock.h"
+#include "tapir/control.h"
 #include "tapir/loop.h"
 #include "tapir/pcap.h"
 #include "tapir/tap.h"
@@ -161,6 +162,17 @@ static int set_msl(void *t, const char *v, char *err, size_t n)
 	return cli_seconds(v, TP_MSEC(1), TP_SEC(3600), &c->msl, err, n);
 }
 
+static int set_control(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	if (!*v) {
+		snprintf(err, n, "wants a path for the control socket");
+		return -1;
+	}
+	c->control_path = v;
+	return 0;
+}
+
 static int set_impair(void *t, const char *v, char *err, size_t n)
 {
 	struct vhost_config *c = t;
@@ -203,6 +215,8 @@ const struct cli_option vhost_options[] = {
 	{"trace", 0, NULL, "print one line per frame in/out, drop and event", set_trace},
 	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
 	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
+	{"control", 0, "PATH", "control socket for `tapir stat` (default /run/tapir/TAP.sock)",
+	 set_control},
 	{NULL, 0, NULL, NULL, NULL},
 };
 
@@ -290,6 +304,8 @@ static void on_trace(void *ctx, const struct tp_trace_event *ev)
 		tp_pcap_writer_frame(vh->pcap, ev->time, ev->frame, ev->len);
 	if (vh->cfg.trace)
 		print_trace(vh, ev);
+	if (vh->cfg.observe)
+		vh->cfg.observe(vh->cfg.observe_ctx, ev);
 }
 
 static void flush_capture(void *ctx)
@@ -399,7 +415,7 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 	vh->stack = tp_stack_new(&sc);
 	if (!vh->stack)
 		return fail(vh, "creating the stack: %s", strerror(ENOMEM));
-	if (vh->pcap || cfg->trace)
+	if (vh->pcap || cfg->trace || cfg->observe)
 		tp_set_trace(vh->stack, on_trace, vh);
 	vh->loop = tp_loop_new(vh->stack);
 	if (!vh->loop)
@@ -413,6 +429,19 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 		return fail(vh, "adding the interface: %s", strerror(errno));
 	if ((e = tp_tap_attach(vh->tap, vh->loop, vh->netif)) < 0)
 		return fail(vh, "watching the TAP: %s", strerror(-e));
+	char control_path[128];
+	const char *control = cfg->control_path ? cfg->control_path : control_path;
+	if (!cfg->control_path &&
+	    tp_control_default_path(tp_tap_name(vh->tap), control_path, sizeof(control_path)) < 0)
+		return fail(vh, "the control socket's path is too long: choose one with --control");
+	vh->control = tp_control_open(vh->loop, control, tp_tap_name(vh->tap), err, sizeof(err));
+	/* Without root /run may be closed to us (a tapir given CAP_NET_ADMIN):
+	 * the host still runs, unseen by `tapir stat`. A clash or a chosen
+	 * --control that fails is an error. */
+	if (!vh->control && (cfg->control_path || errno == EADDRINUSE || errno == EEXIST))
+		return fail(vh, "%s", err);
+	if (!vh->control)
+		fprintf(stderr, "tapir: warning: %s; `tapir stat` cannot see this host\n", err);
 	if (cfg->impair_set && (e = impair_tap(vh, seed)) < 0)
 		return fail(vh, "impairing the TAP: %s", strerror(-e));
 	if (vh->pcap) {
@@ -456,6 +485,8 @@ void vhost_down(struct vhost *vh, FILE *counters)
 	catch_stop_signals(NULL);
 	tp_loop_timer_free(vh->pcap_flush);
 	vh->pcap_flush = NULL;
+	tp_control_close(vh->control);
+	vh->control = NULL;
 	int impaired = vh->tap && tp_tap_impair_stats(vh->tap, TP_TAP_OUT);
 	for (int dir = 0; impaired && dir < 2; dir++)
 		vh->impaired[dir] = *tp_tap_impair_stats(vh->tap, (enum tp_tap_direction)dir);

@@ -2,7 +2,7 @@
  * vhost.h - the virtual host every tapir command runs: one stack on one TAP,
  * driven by the event loop, with the network flags they all share (--tap,
  * --addr, --host-addr, --mac, --mtu, --gateway, --pcap, --seed, --trace,
- * --msl, --impair).
+ * --msl, --impair, --control), answering `tapir stat` on its control socket.
  *
  * A command puts vhost_options in its cli groups, calls vhost_config_check()
  * after parsing, then vhost_up(), adds its own handlers and timers,
@@ -32,6 +32,12 @@ struct vhost_config {
 	struct tp_impair_config impair;     /* --impair, applied to both directions */
 	int impair_set, impair_seed_set;
 	FILE *messages;             /* --trace lines and notes; NULL: stdout */
+	const char *control_path;   /* NULL: the default (tapir/control.h) */
+	/* A command's own look at the trace (e.g. `tapir get --timeline` at
+	 * TP_TRACE_STATE lines), called on the loop thread after --trace and
+	 * --pcap had theirs. NULL: none. */
+	tp_trace_fn observe;
+	void *observe_ctx;
 };
 
 extern const struct cli_option vhost_options[];
@@ -53,6 +59,7 @@ struct vhost {
 	struct tp_loop *loop;
 	struct tp_pcap_writer *pcap;
 	struct tp_loop_timer *pcap_flush;
+	struct tp_control *control;     /* answers `tapir stat` */
 	tp_time start;              /* monotonic time at start-up, for --trace */
 	char impair_spec[256];      /* --impair as applied, seed included */
 	struct tp_impair_stats impaired[2];     /* by tp_tap_direction, kept at close */

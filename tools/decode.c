@@ -426,3 +426,61 @@ void tp_decode_fields(const uint8_t *frame, size_t len, tp_field_fn fn, void *ct
 	if (fr.pad)
 		field(fn, ctx, "padding", "%zu bytes", fr.pad);
 }
+
+/* --- TCP as numbers (for tools that track connections) ------------------ */
+
+static void tcp_options_parse(const uint8_t *o, size_t n, struct tp_tcp_segment *seg)
+{
+	size_t i = 0;
+	while (i < n && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || o[i + 1] < 2 || o[i + 1] > n - i)
+			return;         /* malformed: what came before still counts */
+		uint8_t kind = o[i], len = o[i + 1];
+		const uint8_t *v = o + i + 2;
+		if (kind == 2 && len == 4) {
+			seg->has_mss = 1;
+			seg->mss = be16(v);
+		} else if (kind == 3 && len == 3) {
+			seg->has_ws = 1;
+			seg->ws = v[0];
+		} else if (kind == 4 && len == 2) {
+			seg->has_sack_ok = 1;
+		} else if (kind == 8 && len == 10) {
+			seg->has_ts = 1;
+			seg->ts_val = be32(v);
+			seg->ts_ecr = be32(v + 4);
+		} else if (kind == 5 && (len - 2) % 8 == 0) {
+			for (int b = 0; b < (len - 2) / 8 && seg->n_sack < TP_TCP_MAX_SACK; b++) {
+				seg->sack[seg->n_sack][0] = be32(v + 8 * b);
+				seg->sack[seg->n_sack][1] = be32(v + 8 * b + 4);
+				seg->n_sack++;
+			}
+		}
+		i += len;
+	}
+}
+
+int tp_decode_tcp(const uint8_t *frame, size_t len, struct tp_tcp_segment *seg)
+{
+	struct frame fr;
+
+	memset(seg, 0, sizeof(*seg));
+	parse(&fr, frame, len);
+	if (!(fr.layers & L_TCP))
+		return 0;
+	seg->src_ip = fr.ip_src;
+	seg->dst_ip = fr.ip_dst;
+	seg->sport = fr.sport;
+	seg->dport = fr.dport;
+	seg->seq = fr.seq;
+	seg->ack = fr.ack;
+	seg->flags = fr.tcp_flags & 0xff;
+	seg->win = fr.win;
+	seg->payload_len = fr.payload_len;
+	tcp_options_parse(fr.tcp_opt, fr.tcp_opt_len, seg);
+	return 1;
+}

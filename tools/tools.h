@@ -6,5 +6,6 @@
 #define TAPIR_TOOLS_H
 
 int cmd_replay(int argc, char **argv);   /* tapir replay VECTOR.pcap ... */
+int cmd_ladder(int argc, char **argv);   /* tapir ladder CAPTURE.pcap ... */
 
 #endif
