@@ -12,6 +12,7 @@
 #include "tapir/control.h"
 #include "tapir/loop.h"
 #include "tapir/pcap.h"
+#include "tapir/sock.h"
 #include "tapir/tap.h"
 
 #define PCAP_FLUSH_PERIOD TP_SEC(1)
@@ -162,6 +163,21 @@ static int set_msl(void *t, const char *v, char *err, size_t n)
 	return cli_seconds(v, TP_MSEC(1), TP_SEC(3600), &c->msl, err, n);
 }
 
+static int set_cc(void *t, const char *v, char *err, size_t n)
+{
+	struct vhost_config *c = t;
+	/* The stack knows its algorithms: look the name up in its list. */
+	char names[64];
+	snprintf(names, sizeof(names), "%s", tp_tcp_congestion_names());
+	for (char *save, *name = strtok_r(names, " ", &save); name; name = strtok_r(NULL, " ", &save))
+		if (!strcmp(name, v)) {
+			snprintf(c->cc, sizeof(c->cc), "%s", v);
+			return 0;
+		}
+	snprintf(err, n, "'%.32s' is not one of: %s", v, tp_tcp_congestion_names());
+	return -1;
+}
+
 static int set_control(void *t, const char *v, char *err, size_t n)
 {
 	struct vhost_config *c = t;
@@ -215,6 +231,7 @@ const struct cli_option vhost_options[] = {
 	{"trace", 0, NULL, "print one line per frame in/out, drop and event", set_trace},
 	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
 	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
+	{"cc", 0, "NAME", "TCP congestion control: cubic (default), newreno, reno", set_cc},
 	{"control", 0, "PATH", "control socket for `tapir stat` (default /run/tapir/TAP.sock)",
 	 set_control},
 	{NULL, 0, NULL, NULL, NULL},
@@ -411,7 +428,8 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 		if (!vh->pcap)
 			return fail(vh, "%s", err);
 	}
-	struct tp_stack_config sc = {.seed = seed, .start_time = vh->start, .tcp_msl = cfg->msl};
+	struct tp_stack_config sc = {.seed = seed, .start_time = vh->start, .tcp_msl = cfg->msl,
+				     .tcp_cc = cfg->cc[0] ? cfg->cc : NULL};
 	vh->stack = tp_stack_new(&sc);
 	if (!vh->stack)
 		return fail(vh, "creating the stack: %s", strerror(ENOMEM));

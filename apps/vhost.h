@@ -29,6 +29,7 @@ struct vhost_config {
 	int trace;
 	int mac_set, gateway_set, seed_set;
 	tp_time msl;                /* TCP maximum segment lifetime; 0: the stack's default */
+	char cc[16];                /* congestion control; "": the stack's default (cubic) */
 	struct tp_impair_config impair;     /* --impair, applied to both directions */
 	int impair_set, impair_seed_set;
 	FILE *messages;             /* --trace lines and notes; NULL: stdout */

@@ -81,7 +81,8 @@ int main(void)
 	      cfg.impair.loss_ppm == 50000 && cfg.impair.delay == TP_MSEC(10) && cfg.impair.seed == 3);
 	CHECK(parse("--impair", "dup=1%,reorder=10%", NULL) == CLI_OK);
 	CHECK(cfg.impair_set && !cfg.impair_seed_set && cfg.impair.reorder_ppm == 100000);
-	CHECK(parse(NULL) == CLI_OK && !cfg.impair_set && cfg.msl == 0);
+	CHECK(parse(NULL) == CLI_OK && !cfg.impair_set && cfg.msl == 0 && !cfg.cc[0]);
+	CHECK(parse("--cc", "newreno", NULL) == CLI_OK && !strcmp(cfg.cc, "newreno"));
 
 	fprintf(stderr, "(the errors below are expected)\n");
 	CHECK(parse("--mtu", "67", NULL) == CLI_ERROR);
@@ -101,6 +102,9 @@ int main(void)
 	CHECK(parse("--tap", "tap%d", NULL) == CLI_ERROR);
 	CHECK(parse("--trace=yes", NULL) == CLI_ERROR);
 	CHECK(parse("--msl", "0", NULL) == CLI_ERROR);
+	CHECK(parse("--cc", "bbr", NULL) == CLI_ERROR);
+	CHECK(parse("--cc", "cubicx", NULL) == CLI_ERROR);
+	CHECK(parse("--cc", "", NULL) == CLI_ERROR);
 	CHECK(parse("--impair", "loss=5", NULL) == CLI_ERROR);         /* no unit */
 	CHECK(parse("--impair", "lose=5%", NULL) == CLI_ERROR);
 	CHECK(parse("--impair", "loss=101%", NULL) == CLI_ERROR);
