@@ -455,7 +455,7 @@ static void print_timeline(struct get *g, const struct body *b)
 		}
 		char what[160] = "";
 		if (s == STEP_DNS)
-			snprintf(what, sizeof(what), "%s is %s: %s", g->url.host, g->resolved_how,
+			snprintf(what, sizeof(what), "%.80s is %s: %s", g->url.host, g->resolved_how,
 				 tp_ip4_format(g->addr, (char[16]){0}));
 		else if (s == STEP_SENT)
 			snprintf(what, sizeof(what), "%zu bytes: GET %.80s", g->request_len, g->url.path);
