@@ -41,6 +41,10 @@ static enum cli_result apply(const struct cli_command *cmd, const struct cli_opt
 			     const char *spelled, const char *value)
 {
 	char why[160] = "";
+	if (!o->set) {
+		*(int *)(void *)((char *)target + o->flag) = 1;
+		return CLI_OK;
+	}
 	if (o->set(target, value, why, sizeof(why)) == 0)
 		return CLI_OK;
 	if (value)

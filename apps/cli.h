@@ -24,9 +24,15 @@ struct cli_option {
 	const char *arg;        /* value placeholder ("N", "A/N"); NULL: a switch */
 	const char *help;
 	/* Stores value (NULL for a switch) in target; returns 0, or -1 with
-	 * what is wrong with the value in err. */
+	 * what is wrong with the value in err. NULL for a plain switch, which
+	 * sets the int at `flag` (CLI_SWITCH) to 1. */
 	int (*set)(void *target, const char *value, char *err, size_t errlen);
+	size_t flag;
 };
+
+/* A switch that only sets an int field of the group's target struct. */
+#define CLI_SWITCH(name, short_name, help, type, field) \
+	{name, short_name, NULL, help, NULL, offsetof(type, field)}
 
 struct cli_group {
 	const char *title;              /* heading in --help */

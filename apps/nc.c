@@ -64,34 +64,6 @@ struct nc {
 
 /* --- options ---------------------------------------------------------------- */
 
-static int set_listen(void *t, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	((struct nc_options *)t)->listen = 1;
-	return 0;
-}
-
-static int set_udp(void *t, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	((struct nc_options *)t)->udp = 1;
-	return 0;
-}
-
-static int set_verbose(void *t, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	((struct nc_options *)t)->verbose = 1;
-	return 0;
-}
-
-static int set_no_stdin(void *t, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	((struct nc_options *)t)->no_stdin = 1;
-	return 0;
-}
-
 static int set_local_port(void *t, const char *v, char *err, size_t n)
 {
 	return cli_uint(v, 1, 65535, &((struct nc_options *)t)->local_port, err, n);
@@ -109,11 +81,13 @@ static int set_quit(void *t, const char *v, char *err, size_t n)
 }
 
 static const struct cli_option nc_options[] = {
-	{"listen", 'l', NULL, "listen for one connection on PORT instead of connecting", set_listen},
-	{"udp", 'u', NULL, "UDP instead of TCP", set_udp},
-	{"no-stdin", 'd', NULL, "do not read stdin: only receive, close when the peer does",
-	 set_no_stdin},
-	{"verbose", 'v', NULL, "say what happens on stderr, and the counters at exit", set_verbose},
+	CLI_SWITCH("listen", 'l', "listen for one connection on PORT instead of connecting",
+		   struct nc_options, listen),
+	CLI_SWITCH("udp", 'u', "UDP instead of TCP", struct nc_options, udp),
+	CLI_SWITCH("no-stdin", 'd', "do not read stdin: only receive, close when the peer does",
+		   struct nc_options, no_stdin),
+	CLI_SWITCH("verbose", 'v', "say what happens on stderr, and the counters at exit",
+		   struct nc_options, verbose),
 	{"source-port", 'p', "PORT", "connect from this local port", set_local_port},
 	{"wait", 'w', "SEC", "give up connecting after SEC seconds", set_wait},
 	{"quit", 'q', "SEC", "UDP: after EOF on stdin, wait SEC for replies (default 1)", set_quit},

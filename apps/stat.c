@@ -57,30 +57,17 @@ VIEW_SWITCH(set_listeners, STAT_VIEW_LISTENERS)
 VIEW_SWITCH(set_udp, STAT_VIEW_UDP)
 #undef VIEW_SWITCH
 
-static int set_info(void *t, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	((struct stat_options *)t)->with_info = 1;
-	return 0;
-}
-
-static int set_watch(void *t, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	((struct stat_options *)t)->watch = 1;
-	return 0;
-}
-
 static const struct cli_option stat_options[] = {
 	{"tap", 0, "NAME", "the tapir running on this TAP (default tap0)", set_tap},
 	{"control", 0, "PATH", "its control socket, if tapir was given --control", set_control},
 	{"summary", 's', NULL, "TCP sockets per state (all eleven, RFC 9293 order)", set_summary},
-	{"info", 'i', NULL, "connections with cwnd, ssthresh, srtt, rto, retransmits, bytes",
-	 set_info},
+	CLI_SWITCH("info", 'i', "connections with cwnd, ssthresh, srtt, rto, retransmits, bytes",
+		   struct stat_options, with_info),
 	{"listening", 'l', NULL, "listeners with their accept and SYN queues", set_listeners},
 	{"udp", 'u', NULL, "UDP sockets", set_udp},
 	{"counters", 'c', NULL, "every counter by layer, like netstat -s", set_counters},
-	{"watch", 0, NULL, "--watch [SEC]: redraw every SEC s (default 2) until Ctrl-C", set_watch},
+	CLI_SWITCH("watch", 0, "--watch [SEC]: redraw every SEC s (default 2) until Ctrl-C",
+		   struct stat_options, watch),
 	{NULL, 0, NULL, NULL, NULL},
 };
 

@@ -149,14 +149,6 @@ static int set_seed(void *t, const char *v, char *err, size_t n)
 	return 0;
 }
 
-static int set_trace(void *t, const char *v, char *err, size_t n)
-{
-	struct vhost_config *c = t;
-	(void)v, (void)err, (void)n;
-	c->trace = 1;
-	return 0;
-}
-
 static int set_msl(void *t, const char *v, char *err, size_t n)
 {
 	struct vhost_config *c = t;
@@ -228,7 +220,8 @@ const struct cli_option vhost_options[] = {
 	{"gateway", 0, "A", "default route (default: the host side)", set_gateway},
 	{"pcap", 0, "FILE", "record every frame in and out", set_pcap},
 	{"seed", 0, "N", "fixed PRNG seed, for repeatable runs (default: getrandom)", set_seed},
-	{"trace", 0, NULL, "print one line per frame in/out, drop and event", set_trace},
+	CLI_SWITCH("trace", 0, "print one line per frame in/out, drop and event", struct vhost_config,
+		   trace),
 	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
 	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
 	{"cc", 0, "NAME", "TCP congestion control: cubic (default), newreno, reno", set_cc},

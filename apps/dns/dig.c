@@ -50,19 +50,12 @@ static int set_hosts(void *t, const char *v, char *err, size_t n)
 	return 0;
 }
 
-static int set_lookup(void *t, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	((struct dig_options *)t)->lookup = 1;
-	return 0;
-}
-
 static const struct cli_option dig_options[] = {
 	{"timeout", 0, "SEC", "wait per try (default 1)", set_timeout},
 	{"tries", 0, "N", "UDP tries, 1..10 (default 3)", set_tries},
 	{"hosts", 0, "FILE", "--lookup: a static table in /etc/hosts format, asked first", set_hosts},
-	{"lookup", 0, NULL, "resolve each NAME to addresses as applications do (hosts, cache, "
-			    "CNAMEs)", set_lookup},
+	CLI_SWITCH("lookup", 0, "resolve each NAME to addresses as applications do (hosts, cache, "
+		   "CNAMEs)", struct dig_options, lookup),
 	{NULL, 0, NULL, NULL, NULL},
 };
 

@@ -88,20 +88,6 @@ static int set_output(void *t, const char *v, char *err, size_t n)
 	return 0;
 }
 
-static int set_timeline(void *t, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	((struct get_options *)t)->timeline = 1;
-	return 0;
-}
-
-static int set_verbose(void *t, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	((struct get_options *)t)->verbose = 1;
-	return 0;
-}
-
 static int set_max_redirects(void *t, const char *v, char *err, size_t n)
 {
 	return cli_uint(v, 0, 50, &((struct get_options *)t)->max_redirects, err, n);
@@ -133,9 +119,10 @@ static int set_resolve(void *t, const char *v, char *err, size_t n)
 
 static const struct cli_option get_options[] = {
 	{"output", 'o', "FILE", "write the body to FILE instead of stdout", set_output},
-	{"timeline", 0, NULL, "print each step with its timing and TCP states on stderr",
-	 set_timeline},
-	{"verbose", 'v', NULL, "print the request and response heads on stderr", set_verbose},
+	CLI_SWITCH("timeline", 0, "print each step with its timing and TCP states on stderr",
+		   struct get_options, timeline),
+	CLI_SWITCH("verbose", 'v', "print the request and response heads on stderr",
+		   struct get_options, verbose),
 	{"max-redirs", 0, "N", "follow at most N redirects (default 10)", set_max_redirects},
 	{"timeout", 0, "SEC", "give up on any step after SEC seconds (default 30)", set_timeout},
 	{"resolve", 0, "NAME:ADDR", "static host table entry (repeatable)", set_resolve},
