@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "dns_resolver.h"
 #include "http_parse.h"
 #include "tapir/clock.h"
 #include "tapir/loop.h"
@@ -43,6 +44,7 @@ struct get_options {
 		tp_ip4 addr;
 	} names[MAX_STATIC_NAMES];  /* --resolve: the static table */
 	int n_names;
+	tp_ip4 dns_server;          /* --dns; 0: the host side of the TAP */
 };
 
 /* A TCP state change seen in the trace: "conn L:p-R:p A -> B (why)". */
@@ -69,6 +71,8 @@ struct get {
 	struct http_url url;
 	tp_ip4 addr;
 	const char *resolved_how;
+	char resolved_text[96];     /* resolved_how, when it is made up */
+	struct tp_resolver *resolver;   /* made at the first name that needs DNS */
 	tp_time start, marks[N_STEPS];
 	char tuple[64];             /* "conn 10.0.0.2:49152-10.0.0.1:80 " */
 	size_t request_len;
@@ -117,6 +121,15 @@ static int set_resolve(void *t, const char *v, char *err, size_t n)
 	return 0;
 }
 
+static int set_dns(void *t, const char *v, char *err, size_t n)
+{
+	if (tp_ip4_parse(v, &((struct get_options *)t)->dns_server) < 0) {
+		snprintf(err, n, "wants the DNS server's IPv4 address");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct cli_option get_options[] = {
 	{"output", 'o', "FILE", "write the body to FILE instead of stdout", set_output},
 	CLI_SWITCH("timeline", 0, "print each step with its timing and TCP states on stderr",
@@ -126,6 +139,7 @@ static const struct cli_option get_options[] = {
 	{"max-redirs", 0, "N", "follow at most N redirects (default 10)", set_max_redirects},
 	{"timeout", 0, "SEC", "give up on any step after SEC seconds (default 30)", set_timeout},
 	{"resolve", 0, "NAME:ADDR", "static host table entry (repeatable)", set_resolve},
+	{"dns", 0, "SERVER", "DNS server for names (default: the host side of the TAP)", set_dns},
 	{NULL, 0, NULL, NULL, NULL},
 };
 
@@ -179,10 +193,10 @@ static void observe(void *ctx, const struct tp_trace_event *ev)
 
 /*
  * THE place names become addresses. An IP literal answers itself; then the
- * static table (--resolve). When tapir's DNS resolver (apps/dns) is linked
- * into the binary, this is where tp_resolver_lookup_a() goes, with a
- * --dns SERVER option: it is a blocking call from a thread that is not
- * the loop's, which is how this command runs.
+ * static table (--resolve); then tapir's own resolver (apps/dns), asking the
+ * --dns server over tapir's UDP (TCP when truncated) and following CNAMEs.
+ * Its calls block, which is right here: this command runs on its own
+ * thread, the loop on another.
  */
 static int resolve_host(struct get *g, const char *name, tp_ip4 *addr)
 {
@@ -196,8 +210,25 @@ static int resolve_host(struct get *g, const char *name, tp_ip4 *addr)
 			g->resolved_how = "from the static table (--resolve)";
 			return 0;
 		}
-	return failf("cannot resolve '%s': not an IP address and not in the static table "
-		     "(give --resolve %s:ADDRESS)", name, name);
+	tp_ip4 server = g->opt.dns_server ? g->opt.dns_server : g->vh.cfg.host_addr;
+	char err[160], sbuf[16];
+	if (!g->resolver) {
+		struct tp_resolver_config rc = {.server = server};
+		g->resolver = tp_resolver_new(&rc, err, sizeof(err));
+		if (!g->resolver)
+			return failf("cannot resolve '%s': %s", name, err);
+	}
+	struct tp_resolve_result res;
+	int e = tp_resolver_lookup_a(g->resolver, name, &res);
+	if (e < 0)
+		return failf("cannot resolve '%s' with the DNS server %s: %s", name,
+			     tp_ip4_format(server, sbuf), tp_resolve_strerror(e));
+	*addr = res.addrs[0];
+	snprintf(g->resolved_text, sizeof(g->resolved_text), "from DNS (%s%s, %u CNAME%s)",
+		 res.source == TP_RESOLVED_CACHE ? "cache of " : "", tp_ip4_format(server, sbuf),
+		 res.cnames, res.cnames == 1 ? "" : "s");
+	g->resolved_how = g->resolved_text;
+	return 0;
 }
 
 /* --- one exchange ----------------------------------------------------------- */
@@ -542,6 +573,8 @@ static int get_run(struct get *g, const char *url)
 		return failf("starting the loop thread");
 	}
 	int e = fetch(g, url);
+	tp_resolver_free(g->resolver);      /* its sockets, while the loop still runs */
+	g->resolver = NULL;
 	tp_loop_stop(g->vh.loop);
 	pthread_join(g->loop_thread, NULL);
 	tapir_detach(g->vh.loop);
