@@ -348,8 +348,33 @@ static void refuse_busy(int fd)
 {
 	static const char busy[] = "error busy: too many clients at once, try again\n";
 	ssize_t n = send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* Read what the client already sent: closing over unread bytes makes
+	 * the kernel reset the connection, and the client would see that
+	 * instead of the reason. */
+	char drain[CONTROL_REQUEST_MAX];
+	while (recv(fd, drain, sizeof(drain), MSG_DONTWAIT) > 0)
+		;
 	(void)n;
 	close(fd);
+}
+
+/* Frees the slots of clients that hung up but whose hang-up the loop has
+ * not handled yet (it comes after this accept in the same wake): a burst of
+ * short-lived clients must not make the next one look like a crowd. */
+static struct control_client *reap_departed(struct tp_control *ctl)
+{
+	struct control_client *freed = NULL;
+	for (int k = 0; k < CONTROL_MAX_CLIENTS; k++) {
+		struct control_client *c = &ctl->clients[k];
+		/* POLLHUP: closed both ways (a client that only shut its
+		 * writing side may still be waiting for its answer). */
+		struct pollfd p = {.fd = c->fd, .events = 0};
+		if (c->fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
+			client_end(c);
+			freed = c;
+		}
+	}
+	return freed;
 }
 
 static int on_listen(void *ctx, int fd, uint32_t events)
@@ -364,6 +389,8 @@ static int on_listen(void *ctx, int fd, uint32_t events)
 		for (int k = 0; k < CONTROL_MAX_CLIENTS && !c; k++)
 			if (ctl->clients[k].fd < 0)
 				c = &ctl->clients[k];
+		if (!c)
+			c = reap_departed(ctl);
 		if (!c || tp_loop_add_fd(ctl->loop, cfd, EPOLLIN, on_client, c) < 0) {
 			refuse_busy(cfd);
 			continue;
