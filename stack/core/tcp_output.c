@@ -200,7 +200,13 @@ void tcp_output(struct tcp_conn *c)
 	}
 	for (;;) {
 		uint32_t flight = c->snd_nxt - c->snd_una;
-		uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+		/* RFC 3042 limited transmit: the first two duplicate ACKs each
+		 * let one new segment out beyond cwnd, so a small window still
+		 * gathers the three duplicate ACKs fast retransmit needs. */
+		uint32_t cwnd = c->cwnd;
+		if (!c->in_recovery && c->dupacks && c->dupacks <= 2)
+			cwnd += c->dupacks * c->mss;
+		uint32_t wnd = c->snd_wnd < cwnd ? c->snd_wnd : cwnd;
 		uint32_t usable = wnd > flight ? wnd - flight : 0;
 		uint32_t avail = unsent(c);
 		uint32_t len = avail < usable ? avail : usable;

@@ -120,6 +120,32 @@ START_TEST(partial_ack)
 }
 END_TEST
 
+/* RFC 3042: with more data waiting, the first two duplicate ACKs each send
+ * one new segment past the window; the third brings fast retransmit. */
+START_TEST(limited_transmit)
+{
+	struct tconn t;
+	uint32_t first;
+	ten_in_flight(&t, "cubic", &first);
+	static uint8_t more[4 * MSS];
+	ck_assert_int_eq(tp_sock_send(t.h.stack, t.fd, more, sizeof(more)), (int)sizeof(more));
+	ck_assert_uint_eq(count_tcp(&t.h), 0);      /* cwnd (IW10) is full */
+	for (uint32_t i = 0; i < 2; i++) {
+		tc_send(&t, F_ACK, t.pnxt, first, NULL, 0);
+		struct tview v;
+		only_tcp(&t.h, &v);
+		ck_assert_uint_eq(v.seq, first + (10 + i) * MSS);   /* new data, not a resend */
+		ck_assert_uint_eq(v.len, MSS);
+		h_clear(&t.h);
+	}
+	tc_send(&t, F_ACK, t.pnxt, first, NULL, 0);
+	struct tview v;
+	nth_tcp(&t.h, 0, &v);
+	ck_assert_uint_eq(v.seq, first);            /* the third: fast retransmit */
+	tc_fini(&t);
+}
+END_TEST
+
 START_TEST(unknown_algorithm_refused)
 {
 	struct tconn t;
@@ -140,6 +166,7 @@ static Suite *cc_suite(void)
 	tcase_add_test(tc, cubic_formulas);
 	tcase_add_loop_test(tc, three_duplicate_acks, 0, 3);
 	tcase_add_loop_test(tc, partial_ack, 0, 3);
+	tcase_add_test(tc, limited_transmit);
 	tcase_add_test(tc, unknown_algorithm_refused);
 	suite_add_tcase(s, tc);
 	return s;
