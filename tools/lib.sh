@@ -22,7 +22,7 @@ install_packages() {
 }
 
 BUILD_PACKAGES=(build-essential cmake pkg-config libpcap-dev iproute2)
-TEST_PACKAGES=(check clang libclang-rt-14-dev iputils-ping arping tcpdump python3 curl dnsutils netcat-openbsd nftables)
+TEST_PACKAGES=(check clang libclang-rt-14-dev iputils-ping arping tcpdump python3 curl dnsutils netcat-openbsd nftables procps)
 
 # build DIR [cmake args...]
 build() {
