@@ -11,6 +11,7 @@
 # Everything happens in namespaces of its own (tpbh-PID-*), removed at exit.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/common.sh"
 need_root
 SECS=${1:-10}
 CONNS=${2:-50}
@@ -21,39 +22,9 @@ for tool in wrk nginx ip awk; do
 	command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 
-BUILD="$TAPIR_ROOT/build-bench"
-echo "building a Release tapir in $BUILD ..." >&2
-cmake -S "$TAPIR_ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTAPIR_SANITIZE=OFF \
-	-DTAPIR_TESTS=OFF >/dev/null || die "cmake configure failed"
-cmake --build "$BUILD" -j "$(nproc)" --target tapir_app >/dev/null || die "build failed"
-TAPIR="$BUILD/bin/tapir"
-
-NS_TAP="tpbh-$$-tap" NS_A="tpbh-$$-a" NS_B="tpbh-$$-b"
-PIDS=()
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tapir-bench-http.XXXXXX")
-chmod 755 "$WORK"
-cleanup() {
-	local p
-	for p in "${PIDS[@]+"${PIDS[@]}"}"; do
-		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	for ns in "$NS_TAP" "$NS_A" "$NS_B"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-wait_for() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+bench_build
+bench_setup tpbh
+chmod 755 "$WORK"     # nginx reads the files as its own user
 listening() { ip netns exec "$1" ss -Hltn "sport = :80" 2>/dev/null | grep -q .; }
 # rps NS URL: wrk's Requests/sec.
 rps() {

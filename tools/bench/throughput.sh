@@ -11,6 +11,7 @@
 # Prints a table, then the same figures as CSV.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/common.sh"
 need_root
 MB=${1:-200}
 [[ "$MB" =~ ^[1-9][0-9]*$ ]] || die "usage: $0 [MB] (a whole number of megabytes, default 200)"
@@ -19,39 +20,8 @@ for tool in nc ip head awk; do
 	command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 
-BUILD="$TAPIR_ROOT/build-bench"
-echo "building a Release tapir in $BUILD ..." >&2
-cmake -S "$TAPIR_ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTAPIR_SANITIZE=OFF \
-	-DTAPIR_TESTS=OFF >/dev/null || die "cmake configure failed"
-cmake --build "$BUILD" -j "$(nproc)" --target tapir_app >/dev/null || die "build failed"
-TAPIR="$BUILD/bin/tapir"
-
-NS_TAP="tpb-$$-tap" NS_A="tpb-$$-a" NS_B="tpb-$$-b"
-PIDS=()
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tapir-bench.XXXXXX")
-cleanup() {
-	local p
-	for p in "${PIDS[@]+"${PIDS[@]}"}"; do
-		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	for ns in "$NS_TAP" "$NS_A" "$NS_B"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# wait_for TRIES CMD...: CMD every 0.1 s until it succeeds, at most TRIES times.
-wait_for() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+bench_build
+bench_setup tpb
 
 now() { date +%s.%N; }
 # cpu_seconds PID: user + system time so far.
