@@ -4,6 +4,8 @@
  *   tcp.c         connection objects, the 4-tuple and listener hash tables,
  *                 ISNs (RFC 6528), ephemeral ports (RFC 6056), user calls
  *   tcp_input.c   segment arrival, in the order of RFC 9293 §3.10.7
+ *   tcp_options.c the options of a received segment
+ *   tcp_cc.c      congestion control algorithms (tcp_cc.h)
  *   tcp_output.c  what to send and when: window, Nagle, SWS, retransmission
  *   tcp_timer.c   RTO (RFC 6298), delayed ACK, persist, 2MSL, idle timeouts
  *
