@@ -30,6 +30,7 @@ struct tp_replay_client {
 	tp_ip4 addr;
 	uint16_t port;
 	uint16_t from;                  /* local port; 0: an ephemeral one */
+	int ka_idle, ka_intvl, ka_cnt;  /* keepalive (seconds, seconds, probes); 0: off */
 	tp_time at, close_at;           /* close_at TP_TIME_NEVER: stays open */
 	struct {
 		tp_time at;

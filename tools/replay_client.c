@@ -11,6 +11,7 @@
 #include "replay_client.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,7 +71,8 @@ static int parse_at(char **w, int n, int *i, tp_time *t, tp_time *last)
 
 int replay_client_parse(const char *value, struct tp_replay_client *c, char *err, size_t errlen)
 {
-	static const char grammar[] = "ADDR:PORT at T [from PORT] [send N at T]... [close at T], times in order";
+	static const char grammar[] = "ADDR:PORT at T [from PORT] [keepalive IDLE,INTVL,CNT] [send N at T]... "
+				      "[close at T], times in order";
 	char copy[512], *w[64], *save = NULL;
 	int n = 0;
 
@@ -98,6 +100,14 @@ int replay_client_parse(const char *value, struct tp_replay_client *c, char *err
 		int ok;
 		if (!strcmp(word, "from")) {
 			ok = i + 1 < n && !c->from && parse_port(w[i + 1], &c->from) == 0;
+			i += 2;
+		} else if (!strcmp(word, "keepalive")) {
+			/* TCP_KEEPIDLE and TCP_KEEPINTVL in seconds, TCP_KEEPCNT probes. */
+			char tail;
+			ok = i + 1 < n && !c->ka_cnt &&
+			     sscanf(w[i + 1], "%d,%d,%d%c", &c->ka_idle, &c->ka_intvl, &c->ka_cnt, &tail) == 3 &&
+			     c->ka_idle > 0 && c->ka_idle <= 32767 && c->ka_intvl > 0 && c->ka_intvl <= 32767 &&
+			     c->ka_cnt > 0 && c->ka_cnt <= 127;      /* Linux's bounds, as tp_sock_setopt */
 			i += 2;
 		} else if (!strcmp(word, "send") && c->n_sends < TP_REPLAY_MAX_CLIENT_SENDS &&
 			   c->close_at == TP_TIME_NEVER) {
@@ -173,6 +183,15 @@ static int act(struct client *c, char *err, size_t errlen)
 		int rc = c->fd < 0 ? c->fd : 0;
 		if (!rc && sc->from)
 			rc = tp_sock_bind(s, c->fd, 0, sc->from);
+		if (!rc && sc->ka_cnt) {
+			rc = tp_sock_setopt(s, c->fd, TP_SO_KEEPALIVE, 1);
+			if (!rc)
+				rc = tp_sock_setopt(s, c->fd, TP_TCP_KEEPIDLE, sc->ka_idle);
+			if (!rc)
+				rc = tp_sock_setopt(s, c->fd, TP_TCP_KEEPINTVL, sc->ka_intvl);
+			if (!rc)
+				rc = tp_sock_setopt(s, c->fd, TP_TCP_KEEPCNT, sc->ka_cnt);
+		}
 		if (!rc)
 			rc = tp_sock_set_callback(s, c->fd, on_event, c);
 		if (!rc)

@@ -234,6 +234,13 @@ static void test_tcp_keys(void)
 	const struct tp_replay_client *c = &cfg.clients[0];
 	CHECK(cfg.n_clients == 1 && c->port == 5000 && c->from == 40000 && c->at == TP_MSEC(500) &&
 	      c->n_sends == 2 && c->sends[0].len == 10 && c->sends[1].at == TP_MSEC(700) && c->close_at == TP_SEC(1));
+	CHECK(c->ka_cnt == 0);
+	CHECK(tp_replay_config_set(&cfg, "connect", "10.0.0.1:5001 at 0.5 keepalive 2,1,3 send 10 at 0.7", err,
+				   sizeof(err)) == 0);
+	c = &cfg.clients[1];
+	CHECK(cfg.n_clients == 2 && c->ka_idle == 2 && c->ka_intvl == 1 && c->ka_cnt == 3 && c->n_sends == 1);
+	CHECK(tp_replay_config_set(&cfg, "tcp_challenge_ack_rate", "3", err, sizeof(err)) == 0 &&
+	      cfg.stack.tcp_challenge_ack_rate == 3);
 
 	const char *bad[][2] = {
 		{"services", "gopher"}, {"services", ""}, {"tcp_delack_ms", "201"}, {"tcp_rcvbuf", "100"},
@@ -244,6 +251,11 @@ static void test_tcp_keys(void)
 		{"connect", "10.0.0.1:80 at 1 send 5 at 0.5"}, {"connect", "10.0.0.1:80 at 1 close at 2 send 5 at 3"},
 		{"connect", "10.0.0.1:80 at 1 send 0 at 2"}, {"connect", "10.0.0.1:80 at 1 from 1 from 2"},
 		{"connect", "10.0.0.1:80 at 1 sing"}, {"connect", "10.0.0.1:80 at 1 close at"},
+		{"connect", "10.0.0.1:80 at 1 keepalive"}, {"connect", "10.0.0.1:80 at 1 keepalive 1,1"},
+		{"connect", "10.0.0.1:80 at 1 keepalive 0,1,1"}, {"connect", "10.0.0.1:80 at 1 keepalive 1,1,1x"},
+		{"connect", "10.0.0.1:80 at 1 keepalive 1,1,128"},
+		{"connect", "10.0.0.1:80 at 1 keepalive 1,1,1 keepalive 1,1,1"},
+		{"tcp_challenge_ack_rate", "0"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
