@@ -301,6 +301,10 @@ static int tap_readable(void *ctx, int fd, uint32_t events)
 			tap->read_error = -errno;   /* EBADFD: the interface was deleted */
 			return tap->read_error;
 		}
+		/* Each frame at its own time: the kernel often answers inside
+		 * our write() of the last one, so frames drained in one wake
+		 * are not simultaneous, and RTT samples need the difference. */
+		tp_poll(stack, tp_clock_now());
 		if (tap->impair[TP_TAP_IN])
 			impair_submit(tap, TP_TAP_IN, tap->frame, (size_t)n);
 		else
