@@ -11,6 +11,7 @@
 #include "dns_hosts.h"
 #include "dns_text.h"
 #include "dns_zone.h"
+#include "check_main.h"
 
 #define ADDR 0x0a000002u
 #define HOST 0x0a000001u
@@ -410,9 +411,5 @@ int main(void)
 	tcase_add_test(files, zone_file_errors);
 	tcase_add_test(files, hosts_file);
 	suite_add_tcase(s, files);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(s);
 }

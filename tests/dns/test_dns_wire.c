@@ -8,6 +8,7 @@
 
 #include "dns_text.h"
 #include "dns_wire.h"
+#include "check_main.h"
 
 static struct dns_name name_of(const char *text)
 {
@@ -330,9 +331,5 @@ int main(void)
 	tcase_add_test(tc, decode_counts_that_lie);
 	tcase_add_test(tc, text_names);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(s);
 }

@@ -11,6 +11,7 @@
 
 #include "http_files.h"
 #include "http_parse.h"
+#include "check_main.h"
 
 static long response(const char *text, struct http_response *res)
 {
@@ -272,9 +273,5 @@ int main(void)
 	tcase_add_test(tc, docroot);
 	tcase_add_test(tc, content_types);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "http_parse.h"
+#include "check_main.h"
 
 static const struct http_limits lim = HTTP_LIMITS_DEFAULT;
 
@@ -235,9 +236,5 @@ int main(void)
 	tcase_add_test(tc, dates);
 	tcase_add_test(tc, ranges);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(s);
 }

@@ -21,6 +21,7 @@
 #include "tapir/control.h"
 #include "tapir/loop.h"
 #include "tapir/socket.h"
+#include "check_main.h"
 
 #define PORT 7000
 
@@ -310,9 +311,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(suite());
 }

@@ -12,6 +12,7 @@
 
 #include "netpair.h"
 #include "tapir/socket.h"
+#include "check_main.h"
 
 static struct netpair np;
 
@@ -257,9 +258,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(suite());
 }

@@ -16,6 +16,7 @@
 #include "netpair.h"
 #include "tapir/loop.h"
 #include "tapir/socket.h"
+#include "check_main.h"
 
 #define TCP_PORT 7000
 #define UDP_A_PORT 5000
@@ -435,9 +436,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(suite());
 }

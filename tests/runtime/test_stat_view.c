@@ -11,6 +11,7 @@
 
 #include "stat_view.h"
 #include "tapir/stats.h"
+#include "check_main.h"
 
 #define HEAD "tapir version=1 name=tap0 pid=42 uptime_ms=1000\n"
 
@@ -227,9 +228,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(suite());
 }

@@ -509,11 +509,3 @@ void sim_add_case(Suite *s, const char *name, const TTest *test)
 	suite_add_tcase(s, tc);
 }
 
-int sim_run_suite(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

@@ -12,6 +12,8 @@
 #define TAPIR_SIMNET_H
 
 #include <check.h>
+
+#include "check_main.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -163,9 +165,5 @@ int sim_connect(struct simnet *n, enum sim_side side, uint16_t lport, uint16_t r
 /* Adds a test in a case of its own (CK_RUN_CASE=name runs only it), with
  * a generous timeout: the scenarios loop over seeds. */
 void sim_add_case(Suite *s, const char *name, const TTest *test);
-/* Runs a Check suite; the exit status for main(). */
-int sim_run_suite(Suite *s);
-#define TEST_MAIN(suite_fn) \
-	int main(void) { return sim_run_suite(suite_fn()); }
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "ladder.h"
 #include "tapir/pcap.h"
+#include "check_main.h"
 
 #define CLIENT_IP 0x0a000001u   /* 10.0.0.1 */
 #define SERVER_IP 0x0a000002u   /* 10.0.0.2 */
@@ -478,9 +479,5 @@ int main(void)
 	tcase_add_test(tc, mutated_vectors_never_crash);
 	tcase_add_test(tc, damaged_pcap_files_are_errors_not_crashes);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run_suite(s);
 }

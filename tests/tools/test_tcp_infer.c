@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tcp_infer.h"
+#include "check_main.h"
 
 #define C 0             /* the client end */
 #define S 1             /* the server end */
@@ -298,9 +299,5 @@ int main(void)
 	tcase_add_test(tc, sequence_numbers_wrap);
 	tcase_add_test(tc, every_state_has_a_name);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run_suite(s);
 }

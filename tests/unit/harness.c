@@ -307,11 +307,3 @@ int discard_transmit(void *ctx, const uint8_t *frame, size_t len)
 	return 0;
 }
 
-int run_suite(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

@@ -11,6 +11,8 @@
 #define TAPIR_TEST_HARNESS_H
 
 #include <check.h>
+
+#include "check_main.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -153,10 +155,5 @@ size_t count_ethertype(const struct harness *h, uint16_t type);
 int discard_transmit(void *ctx, const uint8_t *frame, size_t len);
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-/* --- Running a suite ------------------------------------------------------ */
-int run_suite(Suite *s);
-#define TEST_MAIN(suite_fn) \
-	int main(void) { return run_suite(suite_fn()); }
 
 #endif
