@@ -50,7 +50,9 @@ struct cli_command {
 	int min_operands, max_operands;
 };
 
-enum cli_result { CLI_OK, CLI_HELP, CLI_ERROR };
+/* CLI_HELP and CLI_ERROR are also the exit statuses a command returns for
+ * them, so a command reads: if ((r = cli_parse(...)) != CLI_OK) return r; */
+enum cli_result { CLI_OK = -1, CLI_HELP = 0, CLI_ERROR = CLI_EXIT_USAGE };
 
 /* Parses argv[1..]; operands (non-options) land in operands[]. On CLI_HELP
  * the usage went to stdout; on CLI_ERROR the message and hint to stderr. */

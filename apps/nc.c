@@ -510,14 +510,10 @@ int cmd_nc(int argc, char **argv)
 	};
 	char *operands[2];
 	int n_operands, status = CLI_EXIT_USAGE;
-	switch (cli_parse(&cmd, argc, argv, operands, &n_operands)) {
-	case CLI_HELP:
-		status = 0;
+	int parsed = cli_parse(&cmd, argc, argv, operands, &n_operands);
+	if (parsed != CLI_OK) {
+		status = parsed;
 		goto out;
-	case CLI_ERROR:
-		goto out;
-	case CLI_OK:
-		break;
 	}
 	if (!nc->opt.listen && n_operands != 2) {
 		cli_fail(&cmd, "missing PORT (usage: %s %s)", cmd.name, cmd.synopsis);

@@ -264,14 +264,10 @@ int cmd_ping(int argc, char **argv)
 	};
 	char *host;
 	int n_operands, status = CLI_EXIT_USAGE;
-	switch (cli_parse(&cmd, argc, argv, &host, &n_operands)) {
-	case CLI_HELP:
-		status = 0;
+	int parsed = cli_parse(&cmd, argc, argv, &host, &n_operands);
+	if (parsed != CLI_OK) {
+		status = parsed;
 		goto out;
-	case CLI_ERROR:
-		goto out;
-	case CLI_OK:
-		break;
 	}
 	if (cli_host(&cmd, host, &p->target) < 0)
 		goto out;

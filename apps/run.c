@@ -134,14 +134,9 @@ int cmd_run(int argc, char **argv)
 		.n_groups = 2,
 	};
 	int n_operands;
-	switch (cli_parse(&cmd, argc, argv, NULL, &n_operands)) {
-	case CLI_HELP:
-		return 0;
-	case CLI_ERROR:
-		return CLI_EXIT_USAGE;
-	case CLI_OK:
-		break;
-	}
+	int parsed = cli_parse(&cmd, argc, argv, NULL, &n_operands);
+	if (parsed != CLI_OK)
+		return parsed;
 	if (vhost_config_check(&cfg, &cmd) < 0)
 		return CLI_EXIT_USAGE;
 	char err[256];

@@ -161,14 +161,9 @@ int cmd_stat(int argc, char **argv)
 	};
 	char *operands[1];
 	int n_operands;
-	switch (cli_parse(&cmd, argc, argv, operands, &n_operands)) {
-	case CLI_HELP:
-		return 0;
-	case CLI_ERROR:
-		return CLI_EXIT_USAGE;
-	case CLI_OK:
-		break;
-	}
+	int parsed = cli_parse(&cmd, argc, argv, operands, &n_operands);
+	if (parsed != CLI_OK)
+		return parsed;
 	if (n_operands && !opt.watch) {
 		cli_fail(&cmd, "unexpected argument '%.64s' (an interval goes after --watch)", operands[0]);
 		return CLI_EXIT_USAGE;

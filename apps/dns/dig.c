@@ -288,14 +288,9 @@ int cmd_dig(int argc, char **argv)
 	};
 	char *ops[DIG_MAX_OPERANDS];
 	int n_ops;
-	switch (cli_parse(&cmd, argc, argv, ops, &n_ops)) {
-	case CLI_HELP:
-		return 0;
-	case CLI_ERROR:
-		return CLI_EXIT_USAGE;
-	case CLI_OK:
-		break;
-	}
+	int parsed = cli_parse(&cmd, argc, argv, ops, &n_ops);
+	if (parsed != CLI_OK)
+		return parsed;
 	struct dig_request req = {.n_names = 0};
 	struct tp_resolver_config rc = {.timeout = opt.timeout, .tries = (unsigned)opt.tries,
 					.hosts_path = opt.hosts_path};

@@ -611,14 +611,10 @@ int cmd_get(int argc, char **argv)
 	};
 	char *operands[1];
 	int n_operands, status = CLI_EXIT_USAGE;
-	switch (cli_parse(&cmd, argc, argv, operands, &n_operands)) {
-	case CLI_HELP:
-		status = 0;
+	int parsed = cli_parse(&cmd, argc, argv, operands, &n_operands);
+	if (parsed != CLI_OK) {
+		status = parsed;
 		goto out;
-	case CLI_ERROR:
-		goto out;
-	case CLI_OK:
-		break;
 	}
 	if (vhost_config_check(&net, &cmd) < 0)
 		goto out;
