@@ -58,17 +58,6 @@ int http_docroot_open(struct http_docroot *root, const char *dir, char *err, siz
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Whether the segment just written at out[seg..o) is "." or "..". */
 static int dot_segment(const char *out, size_t seg, size_t o)
 {
@@ -92,9 +81,9 @@ int http_target_path(struct http_span target, char *out, size_t outlen)
 	for (; p < end && *p != '?' && *p != '#'; p++) {
 		char c = *p;
 		if (c == '%') {
-			if (end - p < 3 || hex_digit(p[1]) < 0 || hex_digit(p[2]) < 0)
+			if (end - p < 3 || http_hex_digit(p[1]) < 0 || http_hex_digit(p[2]) < 0)
 				return -400;
-			c = (char)(hex_digit(p[1]) * 16 + hex_digit(p[2]));
+			c = (char)(http_hex_digit(p[1]) * 16 + http_hex_digit(p[2]));
 			p += 2;
 			if (c == '\0')
 				return -400;    /* a NUL would cut the path short */

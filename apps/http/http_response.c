@@ -134,17 +134,6 @@ enum {
 	CH_TRAILER, CH_TRAILER_LINE, CH_TRAILER_LF, CH_END_LF,
 };
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void size_line_done(struct http_chunked *d)
 {
 	d->state = d->remaining ? CH_DATA : CH_TRAILER;
@@ -174,7 +163,7 @@ long http_chunked_feed(struct http_chunked *d, const char *in, size_t len, const
 		int h;
 		switch (d->state) {
 		case CH_SIZE:
-			if ((h = hex_value(c)) >= 0) {
+			if ((h = http_hex_digit(c)) >= 0) {
 				if (++d->digits > MAX_CHUNK_DIGITS)
 					return -EBADMSG;
 				d->remaining = d->remaining * 16 + (uint64_t)h;
