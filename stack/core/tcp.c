@@ -508,7 +508,7 @@ int tcp_user_recv(struct tcp_conn *c, uint8_t *buf, size_t len, int peek)
 	 * not count as a duplicate ACK, so they hid losses from fast
 	 * retransmit and turned them into timeouts. */
 	uint32_t now_offer = tcp_rcv_window(c);
-	uint32_t advertised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t advertised = tcp_offered_window(c);
 	uint32_t threshold = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
 	if (c->state >= TCP_ESTABLISHED && c->state != TCP_TIME_WAIT &&
 	    now_offer - advertised >= threshold && advertised <= now_offer / 2) {
@@ -609,7 +609,7 @@ static void describe(const struct tcp_conn *c, struct tp_tcp_info *i)
 	i->recv_q = c->rcvbuf.len;
 	i->send_q = c->sndbuf.len;
 	i->snd_wnd = c->snd_wnd;
-	i->rcv_wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	i->rcv_wnd = tcp_offered_window(c);
 	i->cwnd = c->cwnd;
 	i->ssthresh = c->ssthresh;
 	i->mss = c->mss;

@@ -216,6 +216,11 @@ void tcp_retransmit(struct tcp_conn *c);
 void tcp_send_probe(struct tcp_conn *c);
 void tcp_send_keepalive(struct tcp_conn *c);
 uint32_t tcp_rcv_window(struct tcp_conn *c);
+/* What we last told the peer it may send beyond RCV.NXT (RCV.WND). */
+static inline uint32_t tcp_offered_window(const struct tcp_conn *c)
+{
+	return (int32_t)(c->rcv_adv - c->rcv_nxt) > 0 ? c->rcv_adv - c->rcv_nxt : 0;
+}
 
 /* --- tcp_timer.c ------------------------------------------------------- */
 void tcp_timers_init(struct tcp_conn *c);

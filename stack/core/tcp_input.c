@@ -514,7 +514,7 @@ static void take_fin(struct tcp_conn *c)
 static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 {
 	struct tp_stack *s = c->stack;
-	uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t wnd = tcp_offered_window(c);
 
 	c->last_rcv = s->now;                   /* the peer is alive (keepalive) */
 	c->persist_unanswered = 0;              /* and answers our window probes */

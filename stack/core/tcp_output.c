@@ -16,7 +16,7 @@
 uint32_t tcp_rcv_window(struct tcp_conn *c)
 {
 	uint32_t space = ring_space(&c->rcvbuf);
-	uint32_t offered = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t offered = tcp_offered_window(c);
 	uint32_t threshold = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
 	uint32_t max = (uint32_t)65535 << c->rcv_wscale;
 
