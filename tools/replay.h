@@ -118,6 +118,7 @@ struct tp_replay_options {
 	enum tp_replay_mode mode;
 	int verbose;            /* print each frame in and out */
 	const char *write_path; /* save the conversation as run (NULL: don't) */
+	int write_vars;         /* and tapir's TCP variables beside it, in write_path.vars */
 	FILE *out;              /* where results and diffs go */
 };
 
