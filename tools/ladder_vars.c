@@ -78,6 +78,8 @@ static int parse_timers(char *s, struct ladder_vars_line *l)
 		l->timer[i] = UINT64_MAX;
 	if (!strcmp(s, "-"))
 		return 0;
+	if (!*s || *s == ',' || s[strlen(s) - 1] == ',' || strstr(s, ",,"))
+		return -1;
 	for (char *save = NULL, *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(t, ':');
 		if (!colon)
@@ -155,7 +157,9 @@ static int parse_line(char *text, struct ladder_vars_line *l, char *err, size_t 
 static int by_frame(const void *a, const void *b)
 {
 	const struct ladder_vars_line *x = a, *y = b;
-	return x->frame < y->frame ? -1 : x->frame > y->frame;
+	if (x->frame != y->frame)
+		return x->frame < y->frame ? -1 : 1;
+	return (x->lineno > y->lineno) - (x->lineno < y->lineno);      /* a duplicate names the later line */
 }
 
 int ladder_vars_parse(struct ladder_vars *v, FILE *f, const char *name, char *err, size_t errlen)
@@ -202,7 +206,8 @@ int ladder_vars_parse(struct ladder_vars *v, FILE *f, const char *name, char *er
 		return fail(err, errlen, "%s: empty (not a tapir-vars sidecar)", name);
 	if (rc)
 		return fail(err, errlen, "%s:%d: %s", name, lineno, why);
-	qsort(v->lines, v->n, sizeof(*v->lines), by_frame);
+	if (v->n > 1)
+		qsort(v->lines, v->n, sizeof(*v->lines), by_frame);
 	for (size_t i = 1; i < v->n; i++)
 		if (v->lines[i].frame == v->lines[i - 1].frame)
 			return fail(err, errlen, "%s:%d: frame %llu already has a line (line %d)", name,

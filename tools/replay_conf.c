@@ -43,6 +43,8 @@ const struct tp_replay_key tp_replay_conf_keys[] = {
 	{"connect", "SCRIPT", "a TCP client on the stack: ADDR:PORT at T [from PORT] [keepalive IDLE,INTVL,CNT] "
 			      "[send N at T]... "
 			      "[close at T]; each line adds one"},
+	{"listen", "SCRIPT", "a TCP server on the stack: PORT [reply N] [close]: accepts, answers the first data "
+			     "with N bytes, and with close closes first (else when the peer does); each line adds one"},
 	{"expect_counter", "NAME N", "the stack's counter NAME (tcp.drop_options, ...) must end at N; "
 				     "each line adds one"},
 	{NULL, NULL, NULL},
@@ -226,6 +228,15 @@ int tp_replay_config_set(struct tp_replay_config *cfg, const char *key, const ch
 		if (replay_client_parse(value, &cfg->clients[cfg->n_clients], err, errlen) < 0)
 			return -1;
 		cfg->n_clients++;
+		ok = 1;
+	} else if (!strcmp(key, "listen")) {
+		if (cfg->n_listeners == TP_REPLAY_MAX_LISTENERS) {
+			snprintf(err, errlen, "at most %d listen lines", TP_REPLAY_MAX_LISTENERS);
+			return -1;
+		}
+		if (replay_listener_parse(value, &cfg->listeners[cfg->n_listeners], err, errlen) < 0)
+			return -1;
+		cfg->n_listeners++;
 		ok = 1;
 	} else if (!strcmp(key, "expect_counter")) {
 		ok = add_counter(cfg, value) == 0;

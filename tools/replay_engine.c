@@ -353,6 +353,8 @@ int tp_replay_session_open(struct tp_replay_session **out, const struct tp_repla
 	r->clients = replay_clients_new(r->stack, cfg, start);
 	if (!r->clients)
 		return error(r, "out of memory");
+	if (replay_clients_listen(r->clients, err, sizeof(err)) < 0)
+		return error(r, err);
 	return TP_REPLAY_PASS;
 }
 

@@ -363,6 +363,7 @@ void tcp_set_state(struct tcp_conn *c, enum tcp_state to, const char *why)
 	if (c->state == to)
 		return;
 	if (s->trace) {
+		tcp_vars_flush(s);      /* a segment sent before the change shows the state it left in */
 		char l[16], r[16];
 		tp_trace_text(s, TP_TRACE_STATE, "conn %s:%u-%s:%u %s -> %s (%s)",
 			      tp_ip4_format(c->laddr, l), c->lport, tp_ip4_format(c->raddr, r), c->rport,

@@ -204,9 +204,10 @@ void tcp_user_abort(struct tcp_conn *c);
 struct tcp_conn *tcp_user_accept(struct tcp_conn *listener);
 void tcp_init_passive(struct tcp_conn *c);
 /* TP_TRACE_TCP_VARS (only call with a trace hook set). A sent segment's
- * snapshot waits for the next send, segment arrival, socket dispatch or
- * the connection's end (tcp_vars_flush), so it shows the state once the
- * sender's bookkeeping is done; an arrival's is taken when it is processed. */
+ * snapshot waits for the next send, segment arrival, state change, socket
+ * dispatch or the connection's end (tcp_vars_flush), so it shows the state
+ * once the sender's bookkeeping is done; an arrival's is taken when it has
+ * been processed. */
 void tcp_vars_sent(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t len);
 void tcp_vars_flush(struct tp_stack *s);
 void tcp_child_established(struct tcp_conn *c);
