@@ -1,8 +1,8 @@
 /*
  * ladder_vars.c - `tapir ladder --vars`: tapir's own TCP variables beside
  * each arrow, from the sidecar CAPTURE.vars that tapir writes with a
- * capture (`tapir --pcap`, `tapir replay --write`). The format (pcaps/
- * README.md, "TCP variables"):
+ * capture (`tapir --pcap`, `tapir replay --write`). The format (README.md,
+ * "tapir's variables beside the arrows"):
  *
  *   # tapir-vars 1
  *   FRAME DIR key=value...
