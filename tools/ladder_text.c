@@ -32,8 +32,9 @@ static int sub_lines(const struct ladder_row *r, char sub[MAX_SUB][200])
 	if (r->marks[0])
 		snprintf(sub[n++], sizeof(sub[0]), "[%s]", r->marks);
 	int lines = ladder_wrap(r->annotations, ANNOTATION_COLS, wrapped, LADDER_WRAP_MAX);
+	_Static_assert(sizeof(wrapped[0]) <= sizeof(sub[0]), "a wrapped line fits a sub-line");
 	for (int k = 0; k < lines; k++)
-		snprintf(sub[n++], sizeof(sub[0]), "%s", wrapped[k]);
+		memcpy(sub[n++], wrapped[k], sizeof(wrapped[k]));
 	return n;
 }
 
