@@ -218,7 +218,7 @@ const struct cli_option vhost_options[] = {
 	{"mac", 0, "MAC", "tapir's MAC (default 02:00 + the address's 4 bytes)", set_mac},
 	{"mtu", 0, "N", "IP MTU on both sides, 68..9000 (default 1500)", set_mtu},
 	{"gateway", 0, "A", "default route (default: the host side)", set_gateway},
-	{"pcap", 0, "FILE", "record every frame in and out", set_pcap},
+	{"pcap", 0, "FILE", "record every frame in and out (TCP variables in FILE.vars)", set_pcap},
 	{"seed", 0, "N", "fixed PRNG seed, for repeatable runs (default: getrandom)", set_seed},
 	CLI_SWITCH("trace", 0, "print one line per frame in/out, drop and event", struct vhost_config,
 		   trace),
@@ -283,6 +283,9 @@ static void print_trace(const struct vhost *vh, const struct tp_trace_event *ev)
 	FILE *out = vh->cfg.messages;
 	char text[512];
 
+	if (ev->kind == TP_TRACE_TCP_VARS)
+		return;                 /* one per segment: for the --pcap sidecar, not for reading */
+
 	fprintf(out, "%5llu.%06llu ", (unsigned long long)(t / 1000000u),
 		(unsigned long long)(t % 1000000u));
 	switch (ev->kind) {
@@ -304,6 +307,8 @@ static void print_trace(const struct vhost *vh, const struct tp_trace_event *ev)
 	case TP_TRACE_NOTE:
 		fprintf(out, "note %s\n", ev->text ? ev->text : "");
 		break;
+	case TP_TRACE_TCP_VARS:
+		break;
 	}
 }
 
@@ -312,6 +317,8 @@ static void on_trace(void *ctx, const struct tp_trace_event *ev)
 	struct vhost *vh = ctx;
 	if (vh->pcap && (ev->kind == TP_TRACE_FRAME_IN || ev->kind == TP_TRACE_FRAME_OUT))
 		tp_pcap_writer_frame(vh->pcap, ev->time, ev->frame, ev->len);
+	if (vh->pcap && ev->kind == TP_TRACE_TCP_VARS)
+		tp_pcap_writer_vars(vh->pcap, ev->time, ev->tcp_vars);
 	if (vh->cfg.trace)
 		print_trace(vh, ev);
 	if (vh->cfg.observe)
@@ -418,7 +425,7 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 	vh->start = tp_clock_now();
 	if (cfg->pcap_path) {
 		vh->pcap = tp_pcap_writer_open(cfg->pcap_path, tp_clock_epoch(), err, sizeof(err));
-		if (!vh->pcap)
+		if (!vh->pcap || tp_pcap_writer_add_vars(vh->pcap, cfg->pcap_path, err, sizeof(err)) < 0)
 			return fail(vh, "%s", err);
 	}
 	struct tp_stack_config sc = {.seed = seed, .start_time = vh->start, .tcp_msl = cfg->msl,

@@ -1,5 +1,5 @@
 /*
- * ladder.c - `tapir ladder CAPTURE.pcap [--conn N] [--svg FILE] [--html FILE]`:
+ * ladder.c - `tapir ladder CAPTURE.pcap [--conn N] [--svg FILE] [--html FILE] [--vars LIST]`:
  * the command line around ladder_conn/layout/text/svg (see ladder.h).
  */
 #include "ladder.h"
@@ -25,6 +25,10 @@ static void usage(FILE *out)
 	      "  --conn N          draw the N-th connection (1 is the first)\n"
 	      "  --svg FILE        also write the diagram as SVG ('-' for stdout)\n"
 	      "  --html FILE       also write a page with the SVG and a table of segments\n"
+	      "  --vars LIST       beside each arrow, tapir's own variables after the segment,\n"
+	      "                    from CAPTURE.vars (written by tapir --pcap and replay --write):\n"
+	      "                    state,snd.una,snd.nxt,snd.wnd,rcv.nxt,rcv.wnd,cwnd,ssthresh,\n"
+	      "                    srtt,rto,timers (comma-separated), or all\n"
 	      "  --list            only list the connections\n"
 	      "  -q, --quiet       no text diagram (with --svg or --html)\n"
 	      "  -h, --help        this text\n",
@@ -35,6 +39,7 @@ struct options {
 	const char *capture, *svg, *html;
 	size_t conn;
 	int list_only, quiet;
+	int vars[LADDER_NVARS], n_vars;         /* --vars: LV_* ids */
 };
 
 /* Returns 0, 1 after --help, or 2 after saying what is wrong. */
@@ -50,13 +55,21 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->list_only = 1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			o->quiet = 1;
-		} else if (!strcmp(a, "--conn") || !strcmp(a, "--svg") || !strcmp(a, "--html")) {
+		} else if (!strcmp(a, "--conn") || !strcmp(a, "--svg") || !strcmp(a, "--html") ||
+			   !strcmp(a, "--vars")) {
 			if (!value) {
 				fprintf(stderr, "tapir ladder: %s needs a value\n", a);
 				return 2;
 			}
 			i++;
-			if (!strcmp(a, "--svg")) {
+			char err[400];
+			if (!strcmp(a, "--vars")) {
+				o->n_vars = ladder_vars_choose(value, o->vars, err, sizeof(err));
+				if (o->n_vars < 0) {
+					fprintf(stderr, "tapir ladder: %s\n", err);
+					return 2;
+				}
+			} else if (!strcmp(a, "--svg")) {
 				o->svg = value;
 			} else if (!strcmp(a, "--html")) {
 				o->html = value;
@@ -139,6 +152,32 @@ static void render_html(FILE *out, const struct ladder_layout *lay, int unused)
 	ladder_render_html(out, lay);
 }
 
+/* --vars: the sidecar beside the capture onto connection c. 0, or -1 after
+ * saying why in one line. */
+static int add_vars(struct ladder_conn *c, const char *capture, const int *ids, int n_ids)
+{
+	struct ladder_vars v;
+	char err[512], *path = malloc(strlen(capture) + sizeof(".vars"));
+	if (!path) {
+		fprintf(stderr, "tapir ladder: out of memory\n");
+		return -1;
+	}
+	sprintf(path, "%s.vars", capture);
+	int rc = ladder_vars_load(&v, path, err, sizeof(err));
+	if (rc == -2)
+		fprintf(stderr, "tapir ladder: --vars needs %s, which tapir writes beside a capture "
+			"(tapir --pcap FILE, tapir replay --write FILE); there is none\n", path);
+	else if (rc < 0)
+		fprintf(stderr, "tapir ladder: %s\n", err);
+	else if ((rc = ladder_vars_annotate(c, &v, ids, n_ids)) < 0)
+		fprintf(stderr, "tapir ladder: out of memory\n");
+	else if (c->vars_end < 0)
+		fprintf(stderr, "tapir ladder: %s has no line for this connection's segments\n", path);
+	ladder_vars_free(&v);
+	free(path);
+	return rc < 0 ? -1 : 0;
+}
+
 int cmd_ladder(int argc, char **argv)
 {
 	struct options o = {0};
@@ -177,6 +216,10 @@ int cmd_ladder(int argc, char **argv)
 		return 1;
 	}
 
+	if (o.n_vars && add_vars(&cap.conn[chosen - 1], o.capture, o.vars, o.n_vars) < 0) {
+		ladder_capture_free(&cap);
+		return 2;
+	}
 	struct ladder_layout lay;
 	rc = 0;
 	if (ladder_layout_build(&lay, &cap.conn[chosen - 1], o.capture, chosen, cap.n_conn) < 0) {

@@ -9,6 +9,7 @@
  *                    the model both renderers draw, so they cannot disagree
  *   ladder_text.c    rows -> terminal text
  *   ladder_svg.c     rows -> SVG, and the HTML page around it
+ *   ladder_vars.c    tapir's own variables from CAPTURE.vars (--vars)
  *   ladder.c         the command line
  */
 #ifndef TAPIR_TOOLS_LADDER_H
@@ -19,6 +20,7 @@
 #include <stdio.h>
 
 #include "decode.h"
+#include "tapir/tapir.h"
 #include "tcp_infer.h"
 
 /* What a segment shows beyond its own fields, inferred from its neighbours. */
@@ -38,14 +40,15 @@ enum ladder_mark {
 };
 
 /* A name = value pair shown with a segment. The capture alone gives none:
- * this is where a sidecar trace written by tapir (SND.UNA, cwnd, RTO, ...)
- * would attach its variables to the segment they belong to. */
+ * the sidecar trace written by tapir (SND.UNA, cwnd, RTO, ...) attaches
+ * its variables to the segment they belong to (ladder_vars.c). */
 struct ladder_annotation {
 	char *name, *value;
 };
 
 struct ladder_segment {
 	uint64_t time_us;               /* capture stamp */
+	size_t frame;                   /* its index in the capture, 0 the first */
 	int from;                       /* 0: client -> server, 1: server -> client */
 	struct tp_tcp_segment tcp;      /* the numbers on the wire */
 	uint32_t rel_seq, rel_ack;      /* relative to the sender's / receiver's ISN */
@@ -55,7 +58,7 @@ struct ladder_segment {
 	unsigned dup_ack_count;         /* n for the n-th duplicate ACK */
 	struct tcp_transition transitions[TCP_INFER_MAX_TRANSITIONS];
 	int n_transitions;
-	struct ladder_annotation *annotations;  /* none yet; see above */
+	struct ladder_annotation *annotations;  /* see above */
 	size_t n_annotations;
 };
 
@@ -68,6 +71,7 @@ struct ladder_conn {
 	uint32_t base[2];               /* relative numbers start here: ISN, or first seq - 1 */
 	int ws[2];                      /* window scale each SYN offered, -1: none */
 	int scaling;                    /* both SYNs offered it (RFC 7323 §2.2) */
+	int vars_end;                   /* whose variables annotate it: 0, 1, 2 both, -1 none */
 };
 
 struct ladder_capture {
@@ -122,7 +126,7 @@ struct ladder_row {
 	char label[128];                /* "PSH,ACK seq=1 ack=1 win=65535 len=10" */
 	char options[128];              /* "<mss 1460,ws 7,sackOK,ts>" or "" */
 	char marks[128];                /* "retransmission, never ACKed" or "" */
-	char annotations[192];          /* the segment's annotations, "name=value ..." */
+	char annotations[256];          /* the segment's annotations, "name=value ..." */
 	struct ladder_state_note notes[TCP_INFER_MAX_TRANSITIONS];
 	int n_notes;
 };
@@ -131,7 +135,8 @@ struct ladder_layout {
 	char title[256];                /* "tcp_handshake_echo.pcap, connection 1 of 1" */
 	char endpoint[2][48];           /* "10.0.0.1:40000" */
 	const char *first_state[2], *last_state[2];
-	char legend[2][160];            /* how numbers read: relative seq, window scaling */
+	char legend[3][160];            /* how numbers read: relative seq, window scaling,
+					   whose variables ("" without --vars) */
 	struct ladder_row *rows;
 	size_t n_rows;
 };
@@ -141,9 +146,48 @@ int ladder_layout_build(struct ladder_layout *lay, const struct ladder_conn *c,
 			const char *capture_name, size_t conn_number, size_t n_conns);
 void ladder_layout_free(struct ladder_layout *lay);
 
+/* Splits text at spaces into lines of at most width characters (a longer
+ * word is cut); returns how many, at most max. */
+#define LADDER_WRAP_MAX 6
+int ladder_wrap(const char *text, size_t width, char lines[][128], int max);
+
 void ladder_render_text(FILE *out, const struct ladder_layout *lay);
 /* standalone: with the XML declaration, for a .svg file; without, to inline in HTML. */
 void ladder_render_svg(FILE *out, const struct ladder_layout *lay, int standalone);
 void ladder_render_html(FILE *out, const struct ladder_layout *lay);
+
+/* --- tapir's variables (ladder_vars.c) ------------------------------------ */
+
+enum ladder_var {
+	LV_STATE, LV_SND_UNA, LV_SND_NXT, LV_SND_WND, LV_RCV_NXT, LV_RCV_WND, LV_CWND, LV_SSTHRESH,
+	LV_SRTT, LV_RTO, LV_TIMERS, LADDER_NVARS
+};
+
+/* One line of a CAPTURE.vars sidecar. */
+struct ladder_vars_line {
+	uint64_t frame;
+	int out;                        /* tapir sent the segment (else received it) */
+	int lineno;
+	unsigned present;               /* 1 << LV_* given on the line */
+	uint64_t num[LADDER_NVARS];     /* LV_STATE: tp_tcp_state_name() index; times in µs */
+	uint64_t timer[TP_TCP_TIMERS];  /* µs left; UINT64_MAX not armed */
+};
+
+struct ladder_vars {
+	struct ladder_vars_line *lines; /* sorted by frame, one per frame */
+	size_t n, cap;
+};
+
+/* Reads a sidecar: 0, or -1 with "NAME:LINE: why" in err (all of v freed
+ * by ladder_vars_free either way). _load: -2 if the file does not exist. */
+int ladder_vars_parse(struct ladder_vars *v, FILE *f, const char *name, char *err, size_t errlen);
+int ladder_vars_load(struct ladder_vars *v, const char *path, char *err, size_t errlen);
+void ladder_vars_free(struct ladder_vars *v);
+/* "snd.una,cwnd" (any case) or "all" into LV_* ids (room for LADDER_NVARS);
+ * how many, or -1 with err. */
+int ladder_vars_choose(const char *list, int *ids, char *err, size_t errlen);
+/* Gives each segment of c with a line its chosen variables as annotations
+ * (after ladder_capture_finish: numbers are relative). 0 or -1 (memory). */
+int ladder_vars_annotate(struct ladder_conn *c, const struct ladder_vars *v, const int *ids, int n_ids);
 
 #endif

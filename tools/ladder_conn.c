@@ -104,6 +104,7 @@ static struct ladder_conn *conn_new(struct ladder_capture *cap, const struct tp_
 	c->ip[1] = receiver_is_client ? t->src_ip : t->dst_ip;
 	c->port[1] = receiver_is_client ? t->sport : t->dport;
 	c->ws[0] = c->ws[1] = -1;
+	c->vars_end = -1;
 	tcp_infer_init(&c->infer);
 	return c;
 }
@@ -160,6 +161,7 @@ void ladder_capture_add(struct ladder_capture *cap, uint64_t time_us, const uint
 	struct ladder_segment *s = &c->seg[c->n_seg++];
 	memset(s, 0, sizeof(*s));
 	s->time_us = time_us;
+	s->frame = cap->frames - 1;
 	s->tcp = t;
 	s->from = !(t.src_ip == c->ip[0] && t.sport == c->port[0]);
 

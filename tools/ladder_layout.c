@@ -173,7 +173,35 @@ int ladder_layout_build(struct ladder_layout *lay, const struct ladder_conn *c,
 	else
 		snprintf(lay->legend[1], sizeof(lay->legend[1]),
 			 "windows as sent: scaling unknown (SYNs not captured)");
+	if (c->vars_end >= 0)
+		snprintf(lay->legend[2], sizeof(lay->legend[2]),
+			 "variables: tapir's at %s, once done with each segment (snd.*, rcv.nxt relative)",
+			 c->vars_end == 2 ? "both ends" : lay->endpoint[c->vars_end]);
 	return 0;
+}
+
+int ladder_wrap(const char *text, size_t width, char lines[][128], int max)
+{
+	int n = 0;
+	if (width >= 128)
+		width = 127;
+	while (*text == ' ')
+		text++;
+	while (*text && n < max) {
+		size_t len = strlen(text), cut = len;
+		if (len > width) {
+			cut = width;
+			while (cut > 0 && text[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = width;        /* one word longer than a line */
+		}
+		snprintf(lines[n++], 128, "%.*s", (int)cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+	return n;
 }
 
 void ladder_layout_free(struct ladder_layout *lay)

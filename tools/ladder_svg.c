@@ -119,9 +119,12 @@ static void state_box(FILE *out, int end, double y, const char *state, const cha
 	fputs("</text></g>\n", out);
 }
 
+#define ANNOTATION_CHARS 64     /* 64 x 12 px x MONO_EM fits between the lifelines */
+
 static int sub_count(const struct ladder_row *r)
 {
-	return !!r->options[0] + !!r->marks[0] + !!r->annotations[0];
+	char lines[LADDER_WRAP_MAX][128];
+	return !!r->options[0] + !!r->marks[0] + ladder_wrap(r->annotations, ANNOTATION_CHARS, lines, LADDER_WRAP_MAX);
 }
 
 /* Where each row's arrow starts, and the height of the whole picture. */
@@ -169,7 +172,7 @@ static void header(FILE *out, const struct ladder_layout *lay, double bottom)
 		"fill=\"#222\">", FONT_SANS);
 	xml_text(out, lay->title);
 	fputs("</text>\n", out);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3 && lay->legend[i][0]; i++) {
 		fprintf(out, "<text x=\"24\" y=\"%d\" font-family=\"%s\" font-size=\"12\" fill=\"#666\">", 56 + 17 * i,
 			FONT_SANS);
 		xml_text(out, lay->legend[i]);
@@ -235,10 +238,11 @@ static void arrow(FILE *out, const struct ladder_row *r, double y)
 		along(out, mx, my, angle, below, attrs, r->marks);
 		below += SUB_LINE;
 	}
-	if (r->annotations[0]) {
-		snprintf(attrs, sizeof(attrs), "font-family=\"%s\" font-size=\"12\" fill=\"#6a1b9a\"", FONT_MONO);
-		along(out, mx, my, angle, below, attrs, r->annotations);
-	}
+	char lines[LADDER_WRAP_MAX][128];
+	int n_lines = ladder_wrap(r->annotations, ANNOTATION_CHARS, lines, LADDER_WRAP_MAX);
+	snprintf(attrs, sizeof(attrs), "font-family=\"%s\" font-size=\"12\" fill=\"#6a1b9a\"", FONT_MONO);
+	for (int k = 0; k < n_lines; k++, below += SUB_LINE)
+		along(out, mx, my, angle, below, attrs, lines[k]);
 	fputs("</g>\n", out);
 
 	/* The time of capture, on the axis, level with the departure. */
@@ -369,6 +373,10 @@ void ladder_render_html(FILE *out, const struct ladder_layout *lay)
 	xml_text(out, lay->legend[0]);
 	fputs("; ", out);
 	xml_text(out, lay->legend[1]);
+	if (lay->legend[2][0]) {
+		fputs("; ", out);
+		xml_text(out, lay->legend[2]);
+	}
 	fputs(".</p>\n<table>\n<tr><th>#</th><th>ms</th><th class=\"l\">dir</th><th class=\"l\">flags</th>"
 	      "<th>seq</th><th>ack</th><th>win</th><th>win field</th><th>len</th><th class=\"l\">options</th>"
 	      "<th>TSval / TSecr</th><th class=\"l\">marks</th><th class=\"l\">state changes</th>"

@@ -18,19 +18,23 @@
 #include <string.h>
 
 #define MIN_INNER 60            /* columns between the lifelines, at least */
-#define MAX_SUB 3               /* options, marks, annotations */
+#define MAX_SUB (2 + LADDER_WRAP_MAX)    /* options, marks, annotations' lines */
+#define ANNOTATION_COLS 72
 #define LINE_MAX_COLS 512
 
 /* The texts under an arrow's label, in the order they are drawn. */
 static int sub_lines(const struct ladder_row *r, char sub[MAX_SUB][200])
 {
+	char wrapped[LADDER_WRAP_MAX][128];
 	int n = 0;
 	if (r->options[0])
 		snprintf(sub[n++], sizeof(sub[0]), "%s", r->options);
 	if (r->marks[0])
 		snprintf(sub[n++], sizeof(sub[0]), "[%s]", r->marks);
-	if (r->annotations[0])
-		snprintf(sub[n++], sizeof(sub[0]), "%s", r->annotations);
+	int lines = ladder_wrap(r->annotations, ANNOTATION_COLS, wrapped, LADDER_WRAP_MAX);
+	_Static_assert(sizeof(wrapped[0]) <= sizeof(sub[0]), "a wrapped line fits a sub-line");
+	for (int k = 0; k < lines; k++)
+		memcpy(sub[n++], wrapped[k], sizeof(wrapped[k]));
 	return n;
 }
 
@@ -170,7 +174,10 @@ void ladder_render_text(FILE *out, const struct ladder_layout *lay)
 	struct geometry g = measure(lay);
 	char blank[LINE_MAX_COLS], head[LINE_MAX_COLS * 2];
 
-	fprintf(out, "%s\n%s\n%s\n\n", lay->title, lay->legend[0], lay->legend[1]);
+	fprintf(out, "%s\n%s\n%s\n", lay->title, lay->legend[0], lay->legend[1]);
+	if (lay->legend[2][0])
+		fprintf(out, "%s\n", lay->legend[2]);
+	fputc('\n', out);
 
 	/* Endpoint names centred over their lifelines. */
 	int left = g.time_w + 2 + g.state_w + 1, right = left + 1 + g.inner;

@@ -28,7 +28,8 @@ static void usage(FILE *out)
 	fputs("\n"
 	      "  --record           do not compare: replace the capture's stack frames with\n"
 	      "                     what the stack sends (use with --write to make a vector)\n"
-	      "  --write OUT.pcap   save the conversation as run: inputs and the stack's frames\n"
+	      "  --write OUT.pcap   save the conversation as run: inputs and the stack's frames,\n"
+	      "                     and the stack's TCP variables in OUT.pcap.vars (tapir ladder --vars)\n"
 	      "  --conf FILE        read FILE instead of VECTOR.conf\n"
 	      "  -v, --verbose      print each frame in and out (time since start, capture\n"
 	      "                     index for 'in', the stack's own count for 'out')\n"
@@ -173,7 +174,7 @@ static int replay_one(const struct cli *c, const char *vector)
 	}
 	struct tp_replay_options opt = {
 		.name = vector_name(vector, name, sizeof(name)), .mode = c->mode, .verbose = c->verbose,
-		.write_path = c->write_path, .out = stdout,
+		.write_path = c->write_path, .write_vars = 1, .out = stdout,
 	};
 	rc = tp_replay_run(&cfg, &capture, &opt);
 	tp_frame_list_free(&capture);

@@ -39,6 +39,20 @@ struct tp_replay_client {
 	int n_sends;
 };
 
+/* A scripted TCP server on the stack (`listen` key, replay_client.c): it
+ * accepts every connection on `port`, reads and discards what arrives,
+ * answers the first data with `reply` bytes (0: no answer) and, with
+ * `close_first`, closes the connection itself right after answering (at
+ * once, without a reply): the server's active close. Otherwise it closes
+ * when the peer does. */
+struct tp_replay_listener {
+	uint16_t port;
+	uint32_t reply;
+	int close_first;
+};
+
+#define TP_REPLAY_MAX_LISTENERS 4
+
 /* A counter that must hold this value once the run ends (`expect_counter`). */
 struct tp_replay_counter {
 	enum tp_stat_id id;
@@ -55,6 +69,8 @@ struct tp_replay_config {
 	unsigned services;              /* TP_SVC_* bits (apps/services.h) served on the stack */
 	struct tp_replay_client clients[TP_REPLAY_MAX_CLIENTS];
 	int n_clients;
+	struct tp_replay_listener listeners[TP_REPLAY_MAX_LISTENERS];
+	int n_listeners;
 	struct tp_replay_counter counters[TP_REPLAY_MAX_COUNTERS];
 	int n_counters;
 };
@@ -64,7 +80,7 @@ void tp_replay_config_init(struct tp_replay_config *cfg);
 
 /* Sets one key ("mac", "addr", "seed", ...) from its text value. Returns 0,
  * or -1 with a one-line reason in err. `connect` and `expect_counter` add
- * one more each time. */
+ * one more each time, as does `listen`. */
 int tp_replay_config_set(struct tp_replay_config *cfg, const char *key, const char *value,
 			 char *err, size_t errlen);
 
@@ -118,6 +134,7 @@ struct tp_replay_options {
 	enum tp_replay_mode mode;
 	int verbose;            /* print each frame in and out */
 	const char *write_path; /* save the conversation as run (NULL: don't) */
+	int write_vars;         /* and tapir's TCP variables beside it, in write_path.vars */
 	FILE *out;              /* where results and diffs go */
 };
 

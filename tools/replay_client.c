@@ -1,5 +1,6 @@
 /*
- * replay_client.c - scripted TCP clients for vectors (the `connect` key).
+ * replay_client.c - scripted TCP clients and servers for vectors (the
+ * `connect` and `listen` keys).
  *
  * A client connects at its time, writes N bytes of a fixed pattern ('a'..'z'
  * over and over, counted from the start of its stream) at each `send` time,
@@ -7,6 +8,12 @@
  * is never a reset for unread data), and closes at its `close` time. Its
  * actions run on the replay's virtual clock, after the timers due at the
  * same instant and before an input frame stamped with it.
+ *
+ * A server accepts on its port and works on readiness alone (no times of
+ * its own): it discards what arrives, answers the first data with `reply`
+ * bytes of the same pattern, and with `close` closes first, like an
+ * HTTP/1.0 server after its response (RFC 1945 §1.3), so the stack is the
+ * end that goes to TIME_WAIT.
  */
 #include "replay_client.h"
 
@@ -28,11 +35,28 @@ struct client {
 	uint64_t pending;               /* bytes the script asked for, not yet taken */
 };
 
+struct server {
+	struct replay_clients *all;
+	const struct tp_replay_listener *script;
+	int fd;
+};
+
+/* One accepted connection of a server. */
+struct served {
+	struct served *next;
+	const struct server *server;
+	int fd;                         /* -1 once closed */
+	int answered;
+};
+
 struct replay_clients {
 	struct tp_stack *stack;
 	tp_time start;
 	int n;
 	struct client c[TP_REPLAY_MAX_CLIENTS];
+	int n_servers;
+	struct server servers[TP_REPLAY_MAX_LISTENERS];
+	struct served *served;
 };
 
 /* --- parsing ------------------------------------------------------------- */
@@ -135,6 +159,129 @@ int replay_client_parse(const char *value, struct tp_replay_client *c, char *err
 	return 0;
 }
 
+int replay_listener_parse(const char *value, struct tp_replay_listener *l, char *err, size_t errlen)
+{
+	char copy[128], *w[8], *save = NULL;
+	int n = 0, ok = 1;
+
+	memset(l, 0, sizeof(*l));
+	if (snprintf(copy, sizeof(copy), "%s", value) >= (int)sizeof(copy))
+		ok = 0;
+	for (char *t = ok ? strtok_r(copy, " \t", &save) : NULL; t && ok; t = strtok_r(NULL, " \t", &save)) {
+		if (n == (int)(sizeof(w) / sizeof(w[0])))
+			ok = 0;
+		else
+			w[n++] = t;
+	}
+	ok = ok && n >= 1 && parse_port(w[0], &l->port) == 0;
+	for (int i = 1; ok && i < n; i++) {
+		if (!strcmp(w[i], "reply") && !l->reply && i + 1 < n) {
+			char *end;
+			errno = 0;
+			unsigned long len = w[i + 1][0] >= '0' && w[i + 1][0] <= '9' ? strtoul(w[i + 1], &end, 10) : 0;
+			ok = !errno && len > 0 && len <= 1u << 24 && !*end;
+			l->reply = (uint32_t)len;
+			i++;
+		} else if (!strcmp(w[i], "close") && !l->close_first) {
+			l->close_first = 1;
+		} else {
+			ok = 0;
+		}
+	}
+	if (!ok)
+		snprintf(err, errlen, "listen: expected PORT [reply N] [close] (N bytes, 1..16777216)");
+	return ok ? 0 : -1;
+}
+
+/* --- servers --------------------------------------------------------------- */
+
+static void served_close(struct served *c)
+{
+	tp_sock_close(c->server->all->stack, c->fd);
+	c->fd = -1;
+}
+
+/* Writes n bytes of the pattern; what does not fit now is dropped (a reply
+ * is kept under the send buffer: 16 MiB at most against 256 KiB would be
+ * the script's mistake, and a short reply shows in the vector). */
+static void send_pattern(struct tp_stack *s, int fd, uint32_t n)
+{
+	uint8_t buf[CHUNK];
+	for (uint32_t off = 0; off < n;) {
+		size_t len = n - off < sizeof(buf) ? n - off : sizeof(buf);
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (uint8_t)('a' + (off + i) % 26);
+		long sent = tp_sock_send(s, fd, buf, len);
+		if (sent <= 0)
+			return;
+		off += (uint32_t)sent;
+	}
+}
+
+static void on_served(void *ctx, int fd, int events)
+{
+	struct served *c = ctx;
+	struct tp_stack *s = c->server->all->stack;
+	uint8_t buf[CHUNK];
+	long got = 0, n;
+	(void)events;
+	if (c->fd < 0)
+		return;
+	while ((n = tp_sock_recv(s, fd, buf, sizeof(buf), 0)) > 0)
+		got += n;
+	if (got > 0 && !c->answered) {
+		c->answered = 1;
+		send_pattern(s, fd, c->server->script->reply);
+		if (c->server->script->close_first) {
+			served_close(c);
+			return;
+		}
+	}
+	if (n != -EAGAIN)               /* end of stream or an error: the peer is done */
+		served_close(c);
+}
+
+static void on_accept(void *ctx, int fd, int events)
+{
+	struct server *sv = ctx;
+	struct tp_stack *s = sv->all->stack;
+	(void)events;
+	int cfd;
+	while ((cfd = tp_sock_accept(s, fd, NULL, NULL)) >= 0) {
+		struct served *c = calloc(1, sizeof(*c));
+		if (!c) {
+			tp_sock_close(s, cfd);
+			continue;
+		}
+		*c = (struct served){.next = sv->all->served, .server = sv, .fd = cfd};
+		sv->all->served = c;
+		tp_sock_set_callback(s, cfd, on_served, c);
+		if (sv->script->close_first && !sv->script->reply)
+			served_close(c);        /* nothing to answer: close at once */
+		else
+			on_served(c, cfd, tp_sock_events(s, cfd));
+	}
+}
+
+int replay_clients_listen(struct replay_clients *cl, char *err, size_t errlen)
+{
+	for (int i = 0; i < cl->n_servers; i++) {
+		struct server *sv = &cl->servers[i];
+		int fd = tp_sock_open(cl->stack, TP_SOCK_STREAM);
+		int rc = fd < 0 ? fd : tp_sock_bind(cl->stack, fd, 0, sv->script->port);
+		if (!rc)
+			rc = tp_sock_listen(cl->stack, fd, 16);
+		if (!rc)
+			rc = tp_sock_set_callback(cl->stack, fd, on_accept, sv);
+		if (rc < 0) {
+			snprintf(err, errlen, "listen on port %u: %s", sv->script->port, strerror(-rc));
+			return -1;
+		}
+		sv->fd = fd;
+	}
+	return 0;
+}
+
 /* --- running ------------------------------------------------------------- */
 
 static tp_time action_time(const struct client *c)
@@ -223,6 +370,9 @@ struct replay_clients *replay_clients_new(struct tp_stack *s, const struct tp_re
 	cl->n = cfg->n_clients;
 	for (int i = 0; i < cl->n; i++)
 		cl->c[i] = (struct client){.all = cl, .script = &cfg->clients[i], .fd = -1};
+	cl->n_servers = cfg->n_listeners;
+	for (int i = 0; i < cl->n_servers; i++)
+		cl->servers[i] = (struct server){.all = cl, .script = &cfg->listeners[i], .fd = -1};
 	return cl;
 }
 
@@ -261,5 +411,10 @@ int replay_clients_run(struct replay_clients *cl, tp_time now, char *err, size_t
 
 void replay_clients_free(struct replay_clients *cl)
 {
+	while (cl && cl->served) {
+		struct served *c = cl->served;
+		cl->served = c->next;
+		free(c);
+	}
 	free(cl);
 }

@@ -43,6 +43,8 @@ const struct tp_replay_key tp_replay_conf_keys[] = {
 	{"connect", "SCRIPT", "a TCP client on the stack: ADDR:PORT at T [from PORT] [keepalive IDLE,INTVL,CNT] "
 			      "[send N at T]... "
 			      "[close at T]; each line adds one"},
+	{"listen", "SCRIPT", "a TCP server on the stack: PORT [reply N] [close]: accepts, answers the first data "
+			     "with N bytes, and with close closes first (else when the peer does); each line adds one"},
 	{"expect_counter", "NAME N", "the stack's counter NAME (tcp.drop_options, ...) must end at N; "
 				     "each line adds one"},
 	{NULL, NULL, NULL},
@@ -218,14 +220,19 @@ int tp_replay_config_set(struct tp_replay_config *cfg, const char *key, const ch
 		/* done */
 	} else if (!strcmp(key, "services")) {
 		ok = tp_services_parse(value, &cfg->services) == 0 && *value;
-	} else if (!strcmp(key, "connect")) {
-		if (cfg->n_clients == TP_REPLAY_MAX_CLIENTS) {
-			snprintf(err, errlen, "at most %d connect lines", TP_REPLAY_MAX_CLIENTS);
+	} else if (!strcmp(key, "connect") || !strcmp(key, "listen")) {
+		/* Each line adds a scripted client or server. */
+		int listen = key[0] == 'l';
+		int *count = listen ? &cfg->n_listeners : &cfg->n_clients;
+		int max = listen ? TP_REPLAY_MAX_LISTENERS : TP_REPLAY_MAX_CLIENTS;
+		if (*count == max) {
+			snprintf(err, errlen, "at most %d %s lines", max, key);
 			return -1;
 		}
-		if (replay_client_parse(value, &cfg->clients[cfg->n_clients], err, errlen) < 0)
+		if ((listen ? replay_listener_parse(value, &cfg->listeners[*count], err, errlen)
+			    : replay_client_parse(value, &cfg->clients[*count], err, errlen)) < 0)
 			return -1;
-		cfg->n_clients++;
+		(*count)++;
 		ok = 1;
 	} else if (!strcmp(key, "expect_counter")) {
 		ok = add_counter(cfg, value) == 0;

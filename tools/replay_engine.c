@@ -83,6 +83,14 @@ static int on_transmit(void *ctx, const uint8_t *frame, size_t len)
 	return 0;
 }
 
+/* TCP variables for the --write capture's sidecar. */
+static void on_trace(void *ctx, const struct tp_trace_event *ev)
+{
+	struct tp_replay_session *r = ctx;
+	if (ev->kind == TP_TRACE_TCP_VARS)
+		tp_pcap_writer_vars(r->writer, ev->time, ev->tcp_vars);
+}
+
 static int error(const struct tp_replay_session *r, const char *what)
 {
 	fprintf(r->opt->out, "ERROR %s: %s\n", r->opt->name, what);
@@ -326,6 +334,11 @@ int tp_replay_session_open(struct tp_replay_session **out, const struct tp_repla
 		r->writer = tp_pcap_writer_open(opt->write_path, 0, err, sizeof(err));
 		if (!r->writer)
 			return error(r, err);
+		if (opt->write_vars) {
+			if (tp_pcap_writer_add_vars(r->writer, opt->write_path, err, sizeof(err)) < 0)
+				return error(r, err);
+			tp_set_trace(r->stack, on_trace, r);
+		}
 	}
 	r->discard_sent = !cfg->expect_announce;
 	r->nif = tp_netif_add(r->stack, &cfg->netif, on_transmit, r);
@@ -340,6 +353,8 @@ int tp_replay_session_open(struct tp_replay_session **out, const struct tp_repla
 	r->clients = replay_clients_new(r->stack, cfg, start);
 	if (!r->clients)
 		return error(r, "out of memory");
+	if (replay_clients_listen(r->clients, err, sizeof(err)) < 0)
+		return error(r, err);
 	return TP_REPLAY_PASS;
 }
 
@@ -457,6 +472,8 @@ void tp_replay_session_free(struct tp_replay_session *r)
 	if (!r)
 		return;
 	r->discard_sent = 1;                /* the services' farewell resets are no part of the run */
+	if (r->stack)
+		tp_set_trace(r->stack, NULL, NULL);
 	tp_services_stop(r->services);
 	tp_stack_free(r->stack);
 	replay_clients_free(r->clients);

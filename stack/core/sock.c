@@ -101,6 +101,8 @@ void tp_sock_dispatch(struct tp_stack *s)
 			t->hook(t->hook_ctx, fd, ev);
 	}
 	t->dispatching = 0;
+	if (s->trace)
+		tcp_vars_flush(s);      /* the protocol work is done: the last segment's state is final */
 }
 
 void tp_sock_set_event_hook(struct tp_stack *s, tp_sock_event_fn fn, void *ctx)

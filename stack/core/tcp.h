@@ -161,6 +161,14 @@ struct tcp_table {
 	uint32_t port_offset;
 	struct ratelimit challenge_acks;    /* RFC 5961 §7 */
 	const struct tcp_cc *default_cc;
+	/* The last segment sent (its identity in vars_seg), whose
+	 * TP_TRACE_TCP_VARS waits until the stack is done with it. */
+	struct tcp_conn *vars_conn;
+	struct tp_tcp_vars vars_seg;
+	/* RFC 1122 §4.2.2.13: while a SYN reopens a TIME_WAIT 4-tuple, the new
+	 * ISN must lie above the old connection's SND.MAX, kept here. */
+	uint8_t isn_floor_set;
+	uint32_t isn_floor;
 };
 
 /* --- tcp.c ------------------------------------------------------------- */
@@ -195,10 +203,19 @@ void tcp_user_close(struct tcp_conn *c);
 void tcp_user_abort(struct tcp_conn *c);
 struct tcp_conn *tcp_user_accept(struct tcp_conn *listener);
 void tcp_init_passive(struct tcp_conn *c);
+/* TP_TRACE_TCP_VARS (only call with a trace hook set). A sent segment's
+ * snapshot waits for the next send, segment arrival, state change, socket
+ * dispatch or the connection's end (tcp_vars_flush), so it shows the state
+ * once the sender's bookkeeping is done; an arrival's is taken when it has
+ * been processed. */
+void tcp_vars_sent(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t len);
+void tcp_vars_flush(struct tp_stack *s);
 void tcp_child_established(struct tcp_conn *c);
 
 /* --- tcp_input.c ------------------------------------------------------- */
+/* tcp_input (in tcp.c) is tcp_segment_arrives, with TP_TRACE_TCP_VARS after it. */
 void tcp_input(struct tp_stack *s, const struct ip_info *ip, const uint8_t *data, size_t len);
+void tcp_segment_arrives(struct tp_stack *s, const struct ip_info *ip, const uint8_t *data, size_t len);
 void tcp_error(struct tp_stack *s, const struct ip_error *e);
 /* Parses options; returns 0 or -1 for a malformed option list. */
 int tcp_parse_options(const uint8_t *opt, size_t len, struct tcp_seg *seg);

@@ -689,7 +689,7 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 	tcp_output(c);
 }
 
-void tcp_input(struct tp_stack *s, const struct ip_info *ip, const uint8_t *d, size_t len)
+void tcp_segment_arrives(struct tp_stack *s, const struct ip_info *ip, const uint8_t *d, size_t len)
 {
 	tp_count(s, TP_STAT_TCP_IN);
 	/* RFC 1122 §4.2.3.10: nothing for broadcast or multicast destinations. */
@@ -723,6 +723,8 @@ void tcp_input(struct tp_stack *s, const struct ip_info *ip, const uint8_t *d, s
 	if (c && c->state == TCP_TIME_WAIT && (seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
 	    seq_gt(seg.seq, c->rcv_nxt) && tcp_lookup_listener(s, ip->dst, seg.dport)) {
 		tp_count(s, TP_STAT_TCP_TIME_WAIT_REUSE);
+		s->tcp->isn_floor = c->snd_max;     /* the new ISN goes above it (tcp_init_passive) */
+		s->tcp->isn_floor_set = 1;
 		tcp_drop_conn(c, 0, "new SYN reopens the 4-tuple");
 		c = NULL;
 	}
@@ -732,6 +734,7 @@ void tcp_input(struct tp_stack *s, const struct ip_info *ip, const uint8_t *d, s
 			listen_input(l, ip, &seg);
 		else
 			closed_input(s, ip, &seg);
+		s->tcp->isn_floor_set = 0;
 		return;
 	}
 	switch (c->state) {

@@ -53,6 +53,8 @@ static size_t build_syn_options(struct tcp_conn *c, uint8_t *o)
 static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t len)
 {
 	struct tp_stack *s = c->stack;
+	if (s->trace)
+		tcp_vars_flush(s);      /* the previous segment's state is complete */
 	uint8_t opts[TCP_OPT_MAX];
 	size_t olen = flags & TCP_SYN ? build_syn_options(c, opts) : 0;
 	size_t hl = TCP_HDR_LEN + olen;
@@ -99,7 +101,10 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
 		tp_count(s, TP_STAT_TCP_RST_OUT);
 	c->bytes_out += len;
 	struct ip_send how = {.src = c->laddr, .dst = c->raddr, .proto = IP_PROTO_TCP, .df = 1};
-	return ip_output(s, p, &how);
+	int rc = ip_output(s, p, &how);
+	if (s->trace)
+		tcp_vars_sent(c, seq, flags, len);
+	return rc;
 }
 
 void tcp_send_syn(struct tcp_conn *c)

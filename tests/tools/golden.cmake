@@ -1,4 +1,4 @@
-# cmake -DGOLDEN=FILE -DOUT=FILE -DSOURCE=DIR [-DUPDATE=ON] -P golden.cmake -- COMMAND ARGS...
+# cmake -DGOLDEN=FILE -DOUT=FILE -DSOURCE=DIR [-DUPDATE=ON] [-DREPLAY=...] -P golden.cmake -- COMMAND ARGS...
 # Runs the command in the source tree with its output in OUT, then passes
 # only if OUT is GOLDEN byte for byte (printing the difference if not).
 # With UPDATE=ON it copies OUT over GOLDEN instead: the way to accept an
@@ -13,6 +13,17 @@ foreach(i RANGE 1 ${last})
     set(seen_separator TRUE)
   endif()
 endforeach()
+# With -DREPLAY=tapir-replay -DREPLAY_VECTOR=V -DREPLAY_OUT=FILE the vector is
+# first replayed into FILE (and FILE.vars), which the command then draws.
+if(REPLAY)
+  get_filename_component(dir ${REPLAY_OUT} DIRECTORY)
+  file(MAKE_DIRECTORY ${dir})
+  execute_process(COMMAND ${REPLAY} --write ${REPLAY_OUT} ${REPLAY_VECTOR} WORKING_DIRECTORY ${SOURCE}
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${out}${err}exit status ${rc}: ${REPLAY} --write ${REPLAY_OUT} ${REPLAY_VECTOR}")
+  endif()
+endif()
 # OUTPUT_FILE: the bytes as written, never through a CMake string.
 execute_process(COMMAND ${cmd} WORKING_DIRECTORY ${SOURCE} OUTPUT_FILE ${OUT}
                 ERROR_VARIABLE err RESULT_VARIABLE rc)

@@ -129,6 +129,8 @@ static void trace(void *ctx, const struct tp_trace_event *ev)
 		t->notes++;
 		snprintf(t->note, sizeof(t->note), "%s", ev->text);
 		break;
+	case TP_TRACE_TCP_VARS:
+		break;
 	}
 }
 

@@ -611,6 +611,30 @@ START_TEST(close_during_simultaneous_open)
 }
 END_TEST
 
+/* RFC 1122 §4.2.2.13 (1) / RFC 9293 §3.6.1 MAY-2: a SYN that reopens a
+ * TIME_WAIT 4-tuple gets an ISN above every sequence number the old
+ * incarnation used, even when the ISN clock (RFC 6528: 4 µs ticks) has not
+ * moved past them: here no time passes at all, so the clock's ISN would be
+ * the old one again. */
+START_TEST(time_wait_reuse_isn_above_old)
+{
+	struct tconn t;
+	tc_init(&t, NULL);
+	reach(&t, S_TIME_WAIT);
+	uint32_t old_iss = t.iss, old_max = t.snd;      /* past our FIN */
+	tc_send(&t, F_SYN, t.pnxt + 100000, 0, NULL, 0);
+	struct tview v;
+	only_tcp(&t.h, &v);
+	ck_assert_uint_eq(v.flags, F_SYN | F_ACK);
+	ck_assert_uint_eq(v.ack, t.pnxt + 100001);
+	ck_assert_int_gt((int32_t)(v.seq - old_max), 0);
+	ck_assert_int_ne(v.seq, old_iss);
+	ck_assert_uint_eq(tp_stat(t.h.stack, TP_STAT_TCP_TIME_WAIT_REUSE), 1);
+	ck_assert_str_eq(tc_state(&t), "SYN_RECEIVED");
+	tc_fini(&t);
+}
+END_TEST
+
 static Suite *states_suite(void)
 {
 	Suite *s = suite_create("tcp_states");
@@ -629,6 +653,7 @@ static Suite *states_suite(void)
 	tcase_add_test(tc, listener_close_resets_unaccepted);
 	tcase_add_test(tc, accept_after_fin_in_handshake);
 	tcase_add_test(tc, close_during_simultaneous_open);
+	tcase_add_test(tc, time_wait_reuse_isn_above_old);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -241,6 +241,11 @@ static void test_tcp_keys(void)
 	CHECK(cfg.n_clients == 2 && c->ka_idle == 2 && c->ka_intvl == 1 && c->ka_cnt == 3 && c->n_sends == 1);
 	CHECK(tp_replay_config_set(&cfg, "tcp_challenge_ack_rate", "3", err, sizeof(err)) == 0 &&
 	      cfg.stack.tcp_challenge_ack_rate == 3);
+	CHECK(tp_replay_config_set(&cfg, "listen", "80 reply 20 close", err, sizeof(err)) == 0);
+	CHECK(tp_replay_config_set(&cfg, "listen", "8080", err, sizeof(err)) == 0);
+	CHECK(cfg.n_listeners == 2 && cfg.listeners[0].port == 80 && cfg.listeners[0].reply == 20 &&
+	      cfg.listeners[0].close_first && cfg.listeners[1].port == 8080 && !cfg.listeners[1].reply &&
+	      !cfg.listeners[1].close_first);
 
 	const char *bad[][2] = {
 		{"services", "gopher"}, {"services", ""}, {"tcp_delack_ms", "201"}, {"tcp_rcvbuf", "100"},
@@ -256,6 +261,9 @@ static void test_tcp_keys(void)
 		{"connect", "10.0.0.1:80 at 1 keepalive 1,1,128"},
 		{"connect", "10.0.0.1:80 at 1 keepalive 1,1,1 keepalive 1,1,1"},
 		{"tcp_challenge_ack_rate", "0"},
+		{"listen", ""}, {"listen", "0"}, {"listen", "70000"}, {"listen", "80 reply"}, {"listen", "80 reply 0"},
+		{"listen", "80 reply x"}, {"listen", "80 reply 5 reply 6"}, {"listen", "80 close close"},
+		{"listen", "80 shut"}, {"listen", "80 reply 16777217"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -265,6 +273,9 @@ static void test_tcp_keys(void)
 	for (int i = cfg.n_clients; i < TP_REPLAY_MAX_CLIENTS; i++)
 		CHECK(tp_replay_config_set(&cfg, "connect", "10.0.0.1:80 at 1", err, sizeof(err)) == 0);
 	CHECK(tp_replay_config_set(&cfg, "connect", "10.0.0.1:80 at 1", err, sizeof(err)) < 0 && strstr(err, "connect"));
+	for (int i = cfg.n_listeners; i < TP_REPLAY_MAX_LISTENERS; i++)
+		CHECK(tp_replay_config_set(&cfg, "listen", "81", err, sizeof(err)) == 0);
+	CHECK(tp_replay_config_set(&cfg, "listen", "82", err, sizeof(err)) < 0 && strstr(err, "at most 4 listen"));
 }
 
 /* expect_counter decides a run once the frames agree; a client the stack
@@ -288,6 +299,13 @@ static void test_counters_and_clients(const struct tp_frame_list *vector)
 	CHECK(tp_replay_config_set(&cfg, "connect", "192.168.1.1:80 at 0.5", err, sizeof(err)) == 0);
 	CHECK(run(&cfg, vector, TP_REPLAY_STRICT, NULL) == TP_REPLAY_ERROR);
 	CHECK(strstr(output, "ERROR t: connect to 192.168.1.1:80: Network is unreachable") != NULL);
+
+	/* A server that cannot listen (its port taken by a service) is an error. */
+	base_config(&cfg);
+	CHECK(tp_replay_config_set(&cfg, "services", "echo", err, sizeof(err)) == 0);
+	CHECK(tp_replay_config_set(&cfg, "listen", "7", err, sizeof(err)) == 0);
+	CHECK(run(&cfg, vector, TP_REPLAY_STRICT, NULL) == TP_REPLAY_ERROR);
+	CHECK(strstr(output, "ERROR t: listen on port 7: ") != NULL);
 
 	/* The run lasts until the last scripted action, here a connect at 5 s,
 	 * long after the capture's last frame: its ARP request is recorded. */

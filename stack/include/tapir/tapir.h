@@ -124,6 +124,52 @@ enum tp_trace_kind {
 	TP_TRACE_DROP,          /* stat (the drop counter), frame/len when known */
 	TP_TRACE_STATE,         /* text: "conn ... A -> B (why)" */
 	TP_TRACE_NOTE,          /* text: anything else worth a line */
+	TP_TRACE_TCP_VARS,      /* tcp_vars: a connection's variables after a segment */
+};
+
+/* --- TCP variables after a segment (TP_TRACE_TCP_VARS) ------------------ */
+
+/* The timers a connection may have armed (the retransmission slot is the
+ * persist timer while the peer's window is shut). */
+enum tp_tcp_timer {
+	TP_TCP_TIMER_RTX,       /* retransmission (RFC 6298) */
+	TP_TCP_TIMER_PERSIST,   /* zero-window probe (RFC 9293 §3.8.6.1) */
+	TP_TCP_TIMER_DELACK,    /* delayed ACK (RFC 1122 §4.2.3.2) */
+	TP_TCP_TIMER_2MSL,      /* TIME_WAIT (RFC 9293 §3.6) */
+	TP_TCP_TIMER_WAIT,      /* the same slot outside TIME_WAIT: FIN_WAIT_2 orphan, SYN_RECEIVED life */
+	TP_TCP_TIMER_KEEPALIVE, /* RFC 1122 §4.2.3.6 */
+	TP_TCP_TIMERS
+};
+/* "rtx", "persist", "delack", "2msl", "wait", "keepalive"; NULL past the end. */
+const char *tp_tcp_timer_name(unsigned timer);
+
+enum tp_tcp_vars_dir {
+	TP_TCP_VARS_IN,         /* the segment arrived and the stack is done with it */
+	TP_TCP_VARS_OUT,        /* the stack sent it and is done with what goes with it */
+};
+
+/* One snapshot of a connection, tied to one segment. "After" means once the
+ * stack has finished with the segment: for a received one, its processing
+ * (answers sent included); for a sent one, the bookkeeping around the send
+ * (SND.NXT moved, the retransmission timer armed). Sequence numbers are
+ * absolute. */
+struct tp_tcp_vars {
+	enum tp_tcp_vars_dir dir;
+	/* The segment, as on the wire: finds its frame in a capture. */
+	tp_ip4 src, dst;
+	uint16_t sport, dport;
+	uint32_t seq, ack;      /* ack: 0 without the ACK flag */
+	uint8_t flags;          /* FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20 */
+	uint32_t len;           /* payload bytes */
+	/* The connection. gone: the segment belonged to none, or ended it
+	 * (state is then "CLOSED" and the rest is zero). */
+	int gone;
+	const char *state;      /* RFC 9293 §3.3.2 name, "ESTABLISHED"; static */
+	uint32_t snd_una, snd_nxt, snd_wnd;
+	uint32_t rcv_nxt, rcv_wnd;      /* rcv_wnd: as last advertised, in bytes */
+	uint32_t cwnd, ssthresh;        /* bytes; ssthresh UINT32_MAX: not set yet (RFC 5681 §3.1) */
+	tp_time srtt, rto;              /* µs; srtt 0: no sample yet */
+	tp_time timer[TP_TCP_TIMERS];   /* when each fires, TP_TIME_NEVER if not armed */
 };
 
 struct tp_trace_event {
@@ -134,6 +180,7 @@ struct tp_trace_event {
 	size_t len;
 	enum tp_stat_id stat;
 	const char *text;
+	const struct tp_tcp_vars *tcp_vars;
 };
 typedef void (*tp_trace_fn)(void *ctx, const struct tp_trace_event *ev);
 
