@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""syn_flood.py DST PORT MAX_SYNS MAX_SECONDS [RATE]: a SYN flood from forged sources.
+"""syn_flood.py DST PORT MAX_SYNS MAX_SECONDS [RATE [SOURCES]]: a SYN flood from forged sources.
 
 Sends bare SYNs (MSS 1460) to DST:PORT through a raw socket, each from a
-random address in 198.18.0.0/15 (RFC 2544's benchmarking range: never a
-real host, and off-link, so tapir answers through its gateway and never
-ARPs for them) and a random port and ISN, until MAX_SYNS are sent or
+random address in SOURCES (default 198.18.0.0/15, RFC 2544's benchmarking
+range: never a real host, and off-link, so tapir answers through its
+gateway and never ARPs for them; an on-link range makes tapir ARP for
+addresses nobody answers) and a random port and ISN, until MAX_SYNS are sent or
 MAX_SECONDS have passed, whichever comes first; at most RATE a second if
-given, else as fast as it can. Needs CAP_NET_RAW; meant to
+given and not 0, else as fast as it can. Needs CAP_NET_RAW; meant to
 run only inside the test's own network namespace. Prints one line:
 "sent N in S s (R/s)".
 """
@@ -27,6 +28,9 @@ def fold(s):
 def main():
     dst, port, max_syns, max_secs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     rate = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+    net, bits = (sys.argv[6] if len(sys.argv) > 6 else "198.18.0.0/15").split("/")
+    host_bits = 32 - int(bits)
+    base = struct.unpack("!I", socket.inet_aton(net))[0] & ~((1 << host_bits) - 1) & 0xFFFFFFFF
     dst_b = socket.inet_aton(dst)
     (dst_hi, dst_lo) = struct.unpack("!HH", dst_b)
     sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
@@ -51,7 +55,7 @@ def main():
             ahead = sent / rate - (now - start) if rate else 0
             if ahead > 0:
                 time.sleep(min(ahead, deadline - now))
-        src = 0xC6120000 | rng.getrandbits(17)      # 198.18.0.0/15
+        src = base | rng.getrandbits(host_bits)
         sport = 1024 + rng.getrandbits(15)
         seq = rng.getrandbits(32)
         s = fixed + (src >> 16) + (src & 0xFFFF) + sport + (seq >> 16) + (seq & 0xFFFF)

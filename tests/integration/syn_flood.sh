@@ -7,7 +7,8 @@
 # answered with a SYN cookie, and curl's ACK opens its connection from the
 # cookie alone. At least 99 % of the curls must succeed, and tapir's
 # counters must show cookies sent and validated. Then 3 s as fast as the
-# sender goes, for the figure only. Prints the figures: SYNs/s sent and
+# sender goes, for the figure only, and 3 s from forged on-link sources
+# (tapir on a /16), which make it ARP for each: curl must still get through. Prints the figures: SYNs/s sent and
 # absorbed, the success rate and median latency under the flood.
 # The flood never leaves the namespace: it holds only lo and the TAP, and
 # tapir's answers to 198.18.0.0/15 go to the host side, which does not
@@ -18,7 +19,7 @@ ns_create synflood
 CTL=$WORK/control.sock
 BASE=http://10.0.0.2/
 
-start_tapir "$WORK/tapir" --control "$CTL"
+start_tapir "$WORK/tapir" --control "$CTL" --addr 10.0.0.2/16 --host-addr 10.0.0.1/16
 # counters: `tapir stat -c` as "NAME VALUE" lines.
 counters() { in_ns "$TAPIR" stat --control "$CTL" -c | awk '$1 ~ /^[0-9]+$/ { print $2, $1 }'; }
 value() { awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }' "$1"; }
@@ -29,13 +30,13 @@ note "before the flood"
 counters >"$WORK/before"
 [ "$(value "$WORK/before" tcp.syncookies_sent)" -eq 0 ] || fail "cookies before any flood"
 
-# flood NAME MAX_SYNS SECONDS RATE: the flood (RATE 0: as fast as it can) and
+# flood NAME MAX_SYNS SECONDS RATE [SOURCES]: the flood (RATE 0: as fast as it can) and
 # curl in a loop until it ends; prints the figures, leaves them in $WORK/NAME.*
 # and the counts in OK, TOTAL, COOKIES, VALID, ARP_DROPS.
 flood() {
 	local name=$1 i
 	counters >"$WORK/$name.before"
-	spawn "$WORK/$name" /dev/null python3 "$HERE/syn_flood.py" 10.0.0.2 80 "$2" "$3" "$4"
+	spawn "$WORK/$name" /dev/null python3 "$HERE/syn_flood.py" 10.0.0.2 80 "$2" "$3" "$4" "${5:-198.18.0.0/15}"
 	local pid=$SPAWNED
 	: >"$WORK/$name.curls"
 	# Until the flood ends (600: finite whatever happens).
@@ -83,6 +84,13 @@ flood paced 200000 10 20000
 # curl's too: not asserted, only shown).
 note "flood as fast as it goes (3 s), curl meanwhile"
 flood unpaced 200000 3 0
+
+# Forged on-link sources nobody answers: each SYN-ACK makes tapir ARP for
+# a new address, so the ARP cache churns; its entries for hosts that do
+# answer (curl's, 10.0.0.1) must survive it.
+note "flood from on-link forged sources (10.0.128.0/17) at 5 000 SYN/s for 3 s, curl meanwhile"
+flood onlink 15000 3 5000 10.0.128.0/17
+[ $((OK * 100)) -ge $((TOTAL * 99)) ] || { cat "$WORK/onlink.curls" >&2; fail "only $OK of $TOTAL curls succeeded"; }
 
 note "after the flood"
 [ "$(fetch | cut -d' ' -f1)" = 200 ] || fail "no page from tapir after the flood"
