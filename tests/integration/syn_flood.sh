@@ -1,18 +1,18 @@
 #!/bin/bash
 # A SYN flood against `tapir run`'s HTTP port (80) from forged off-link
-# sources (syn_flood.py: at most 200 000 SYNs or 10 s), while curl fetches
-# the built-in page over and over with a 2 s limit (paced at 20 000 SYN/s:
-# a rate the TAP carries, so what is measured is tapir, not the link). The SYN queue fills in
-# the first milliseconds; from then on every SYN, the flood's and curl's, is
-# answered with a SYN cookie, and curl's ACK opens its connection from the
-# cookie alone. At least 99 % of the curls must succeed, and tapir's
-# counters must show cookies sent and validated. Then 3 s as fast as the
-# sender goes, for the figure only, and 3 s from forged on-link sources
-# (tapir on a /16), which make it ARP for each: curl must still get through. Prints the figures: SYNs/s sent and
-# absorbed, the success rate and median latency under the flood.
-# The flood never leaves the namespace: it holds only lo and the TAP, and
-# tapir's answers to 198.18.0.0/15 go to the host side, which does not
-# forward them.
+# sources (syn_flood.py: 200 000 SYNs or 10 s, paced at 20 000 SYN/s, a
+# rate the TAP carries, so what is measured is tapir, not the link), while
+# curl fetches the built-in page over and over with a 2 s limit. The SYN
+# queue fills in the first milliseconds; from then on every SYN, the
+# flood's and curl's, is answered with a SYN cookie, and curl's ACK opens
+# its connection from the cookie alone. At least 99 % of the curls must
+# succeed, and tapir's counters must show cookies sent and validated. Then
+# 3 s as fast as the sender goes, for the figure only, and 3 s from forged
+# on-link sources (tapir on a /16), which make it ARP for each: curl must
+# still get through. Prints the figures: SYNs/s sent and absorbed, the
+# success rate and median latency under each flood. The flood never leaves
+# the namespace: it holds only lo and the TAP, and tapir's answers go to
+# the host side, which does not forward them.
 source "$(dirname "$0")/lib.sh"
 require curl python3 awk sort
 ns_create synflood
