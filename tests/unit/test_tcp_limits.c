@@ -99,6 +99,22 @@ static uint32_t right_edge(const struct tview *v, unsigned wscale)
 	return v->ack + ((uint32_t)v->wnd << wscale);
 }
 
+/* The peer sends the next full segment of `data`, from *n; returns the
+ * right edge of the last segment we answered with (`edge` if none). */
+static uint32_t peer_full_segment(struct tconn *t, const uint8_t *data, size_t *n, unsigned ws,
+				  uint32_t edge)
+{
+	h_clear(&t->h);
+	tc_peer_data(t, data + *n, 1460);
+	*n += 1460;
+	for (size_t i = 0; i < count_tcp(&t->h); i++) {
+		struct tview v;
+		nth_tcp(&t->h, i, &v);
+		edge = right_edge(&v, ws);
+	}
+	return edge;
+}
+
 START_TEST(memory_budget_refuses_new_keeps_old)
 {
 	struct tp_stack_config cfg = {.seed = 7, .tcp_mem_limit = 64 * 1024};
@@ -119,16 +135,8 @@ START_TEST(memory_budget_refuses_new_keeps_old)
 	fill_pattern(sent, sizeof(sent), 5);
 	size_t n = 0;
 	uint32_t edge = 0;
-	while (!tcp_mem_pressure(s)) {
-		h_clear(&t.h);
-		tc_peer_data(&t, sent + n, 1460);
-		n += 1460;
-		for (size_t i = 0; i < count_tcp(&t.h); i++) {
-			struct tview v;
-			nth_tcp(&t.h, i, &v);
-			edge = right_edge(&v, ws);
-		}
-	}
+	while (!tcp_mem_pressure(s))
+		edge = peer_full_segment(&t, sent, &n, ws, edge);
 	ck_assert_uint_le(n, 64 * 1024);
 	ck_assert_uint_ge(s->tcp->mem.used, 64 * 1024);
 
@@ -146,14 +154,8 @@ START_TEST(memory_budget_refuses_new_keeps_old)
 	 * was offered, but the offer grows no further. */
 	uint32_t pressure_edge = edge;
 	while ((int32_t)(pressure_edge - t.pnxt) >= 1460) {
-		h_clear(&t.h);
-		tc_peer_data(&t, sent + n, 1460);
-		n += 1460;
-		for (size_t i = 0; i < count_tcp(&t.h); i++) {
-			struct tview v;
-			nth_tcp(&t.h, i, &v);
-			ck_assert_int_le((int32_t)(right_edge(&v, ws) - pressure_edge), 0);
-		}
+		edge = peer_full_segment(&t, sent, &n, ws, edge);
+		ck_assert_int_le((int32_t)(edge - pressure_edge), 0);
 	}
 	ck_assert_uint_lt(n, sizeof(sent));
 	/* Under pressure a send buffer takes TCP_MEM_FLOOR bytes, no more. */
