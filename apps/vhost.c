@@ -225,6 +225,8 @@ const struct cli_option vhost_options[] = {
 	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
 	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
 	{"cc", 0, "NAME", "TCP congestion control: cubic (default), newreno, reno", set_cc},
+	CLI_SWITCH("no-syncookies", 0, "drop SYNs beyond a full SYN queue instead of SYN cookies",
+		   struct vhost_config, no_syncookies),
 	{"control", 0, "PATH", "control socket for `tapir stat` (default /run/tapir/TAP.sock)",
 	 set_control},
 	{NULL, 0, NULL, NULL, NULL},
@@ -429,7 +431,8 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 			return fail(vh, "%s", err);
 	}
 	struct tp_stack_config sc = {.seed = seed, .start_time = vh->start, .tcp_msl = cfg->msl,
-				     .tcp_cc = cfg->cc[0] ? cfg->cc : NULL};
+				     .tcp_cc = cfg->cc[0] ? cfg->cc : NULL,
+				     .tcp_syncookies = cfg->no_syncookies ? TP_OFF : 0};
 	vh->stack = tp_stack_new(&sc);
 	if (!vh->stack)
 		return fail(vh, "creating the stack: %s", strerror(ENOMEM));

@@ -30,6 +30,7 @@ struct vhost_config {
 	int mac_set, gateway_set, seed_set;
 	tp_time msl;                /* TCP maximum segment lifetime; 0: the stack's default */
 	char cc[16];                /* congestion control; "": the stack's default (cubic) */
+	int no_syncookies;          /* --no-syncookies: a full SYN queue drops SYNs */
 	struct tp_impair_config impair;     /* --impair, applied to both directions */
 	int impair_set, impair_seed_set;
 	FILE *messages;             /* --trace lines and notes; NULL: stdout */

@@ -39,6 +39,7 @@ const struct tp_replay_key tp_replay_conf_keys[] = {
 	{"tcp_rcvbuf", "BYTES", "TCP receive buffer, 1024..16777216 (stack default 262144)"},
 	{"tcp_sndbuf", "BYTES", "TCP send buffer, 1024..16777216 (stack default 262144)"},
 	{"tcp_challenge_ack_rate", "N", "RFC 5961 challenge ACKs per second, stack-wide (stack default 1000)"},
+	{"tcp_syn_backlog", "N", "half-open connections per listener; SYN cookies beyond (stack default 256)"},
 	{"services", "LIST", "serve echo,discard,chargen (as `tapir run --services`; default none)"},
 	{"connect", "SCRIPT", "a TCP client on the stack: ADDR:PORT at T [from PORT] [keepalive IDLE,INTVL,CNT] "
 			      "[send N at T]... "
@@ -132,6 +133,7 @@ static const struct {
 	{"tcp_rcvbuf", STACK_FIELD(tcp_rcvbuf), 1024, 16 << 20, 0},
 	{"tcp_sndbuf", STACK_FIELD(tcp_sndbuf), 1024, 16 << 20, 0},
 	{"tcp_challenge_ack_rate", STACK_FIELD(tcp_challenge_ack_rate), 1, UINT32_MAX, 0},
+	{"tcp_syn_backlog", STACK_FIELD(tcp_syn_backlog), 1, UINT32_MAX, 0},
 };
 #undef STACK_FIELD
 

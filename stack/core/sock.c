@@ -358,6 +358,11 @@ int tp_sock_connect(struct tp_stack *s, int fd, tp_ip4 addr, uint16_t port)
 	} else if (tcp_lookup(s, laddr, lport, addr, port)) {
 		return -EADDRINUSE;
 	}
+	/* The memory budget is spent: no new connections (tcp_mem_limit). */
+	if (tcp_mem_pressure(s)) {
+		tp_drop(s, TP_STAT_TCP_DROP_MEM_LIMIT, NULL, 0);
+		return -ENOBUFS;
+	}
 	so->laddr = laddr;
 	so->lport = lport;
 	so->bound = 1;
@@ -604,7 +609,7 @@ int tp_sock_events(struct tp_stack *s, int fd)
 	if (c->rcvbuf.len || c->fin_rcvd || so->shut_rd)
 		ev |= TP_EV_IN;
 	if ((c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT) && !c->fin_queued &&
-	    ring_space(&c->sndbuf) > 0)
+	    tcp_buf_room(c, &c->sndbuf) > 0)
 		ev |= TP_EV_OUT;
 	if (c->fin_rcvd && c->fin_queued)
 		ev |= TP_EV_HUP;

@@ -44,6 +44,10 @@ void tp_stack_config_defaults(struct tp_stack_config *c)
 		c->tcp_syn_backlog = 256;
 	if (!c->max_sockets)
 		c->max_sockets = 65536;
+	if (!c->tcp_mem_limit)
+		c->tcp_mem_limit = 64u << 20;
+	if (!c->tcp_syncookies)
+		c->tcp_syncookies = 1;
 	if (!c->tcp_challenge_ack_rate)
 		c->tcp_challenge_ack_rate = 1000;
 	if (!c->udp_rcvbuf)

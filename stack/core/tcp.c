@@ -50,6 +50,11 @@ int tcp_init(struct tp_stack *s)
 		t->isn_key[i] = tp_rand_next(&s->rng);
 		t->port_key[i] = tp_rand_next(&s->rng);
 	}
+	/* Derived, not drawn: a draw more would shift every later random
+	 * number (IP IDs, ISNs) and with them every recorded vector. */
+	static const uint8_t label[2][16] = {"tapir syncookie0", "tapir syncookie1"};
+	for (int i = 0; i < 2; i++)
+		t->cookie_key[i] = siphash24(t->isn_key, label[i], sizeof(label[i]));
 	t->port_offset = (uint32_t)tp_rand_next(&s->rng);
 	if (!t->conns || !t->listeners)
 		return -ENOMEM;
@@ -95,8 +100,8 @@ struct tcp_conn *tcp_conn_new(struct tp_stack *s, struct tp_sock *sock)
 	c->state = TCP_CLOSED;
 	c->rto = TP_SEC(1);                 /* RFC 6298 §2.1 */
 	c->cc = s->tcp->default_cc;
-	ring_init(&c->sndbuf, sock ? sock->sndbuf : s->cfg.tcp_sndbuf);
-	ring_init(&c->rcvbuf, sock ? sock->rcvbuf : s->cfg.tcp_rcvbuf);
+	ring_init(&c->sndbuf, sock ? sock->sndbuf : s->cfg.tcp_sndbuf, &s->tcp->mem);
+	ring_init(&c->rcvbuf, sock ? sock->rcvbuf : s->cfg.tcp_rcvbuf, &s->tcp->mem);
 	c->linger_secs = 0;
 	tcp_timers_init(c);
 	return c;
@@ -408,7 +413,7 @@ void tcp_drop_conn(struct tcp_conn *c, int err, const char *why)
 
 /* --- user calls (RFC 9293 §3.10) ---------------------------------------- */
 
-static uint8_t wscale_for(uint32_t rcvbuf)
+uint8_t tcp_wscale_for(uint32_t rcvbuf)
 {
 	uint8_t ws = 0;
 	while (ws < TCP_MAX_WSCALE && (rcvbuf >> ws) > 65535)
@@ -433,7 +438,7 @@ static void init_send_side(struct tcp_conn *c)
 {
 	c->iss = tcp_isn(c->stack, c->laddr, c->lport, c->raddr, c->rport);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	c->rcv_wscale = wscale_for(c->rcvbuf.cap);
+	c->rcv_wscale = tcp_wscale_for(c->rcvbuf.cap);
 	c->mss = (uint16_t)tcp_mss_for(c->stack, c->raddr);
 	if (c->user_mss && c->user_mss < c->mss)
 		c->mss = c->user_mss;
@@ -449,18 +454,75 @@ int tcp_user_connect(struct tcp_conn *c)
 	return -EINPROGRESS;
 }
 
-/* Fills a child created by a listener for an arriving SYN (tcp_input.c). */
-void tcp_init_passive(struct tcp_conn *c)
+int tcp_child_admit(struct tcp_conn *l)
 {
-	struct tcp_table *t = table(c->stack);
+	struct tp_stack *s = l->stack;
+	/* Refused by dropping what asked, never with a RST: the peer's SYN
+	 * (or ACK) comes again, when there may be room; a RST would tell it
+	 * that nothing listens here (RFC 9293 §3.10.7.2 leaves the choice). */
+	if (l->accept_len >= l->backlog) {
+		tp_drop(s, TP_STAT_TCP_DROP_ACCEPT_QUEUE, NULL, 0);
+		return -1;
+	}
+	if (tcp_conn_count(s) >= s->cfg.max_sockets) {
+		tp_drop(s, TP_STAT_TCP_DROP_NO_SOCKETS, NULL, 0);
+		return -1;
+	}
+	if (tcp_mem_pressure(s)) {
+		tp_drop(s, TP_STAT_TCP_DROP_MEM_LIMIT, NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+struct tcp_conn *tcp_child_new(struct tcp_conn *l, tp_ip4 laddr, uint16_t lport, tp_ip4 raddr,
+			       uint16_t rport)
+{
+	struct tcp_conn *c = tcp_conn_new(l->stack, NULL);
+	if (!c)
+		return NULL;
+	c->laddr = laddr;
+	c->lport = lport;
+	c->raddr = raddr;
+	c->rport = rport;
+	c->listener = l;
+	c->nodelay = l->nodelay;
+	c->user_mss = l->user_mss;
+	c->keepalive = l->keepalive;
+	c->cc = l->cc;
+	c->ka_idle = l->ka_idle;
+	c->ka_intvl = l->ka_intvl;
+	c->ka_cnt = l->ka_cnt;
+	ring_resize(&c->rcvbuf, l->rcvbuf.cap);
+	ring_resize(&c->sndbuf, l->sndbuf.cap);
 	init_send_side(c);
 	/* Reopening a TIME_WAIT 4-tuple: RFC 1122 §4.2.2.13 (1) wants the new
 	 * ISN above any sequence number the old incarnation used. The clock
 	 * part of the ISN (RFC 6528) usually is; a fast sender may outrun it. */
+	struct tcp_table *t = table(c->stack);
 	if (t->isn_floor_set && seq_leq(c->iss, t->isn_floor)) {
 		c->iss = t->isn_floor + 1;
 		c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	}
+	return c;
+}
+
+/* --- the memory budget ---------------------------------------------------- */
+
+int tcp_mem_pressure(const struct tp_stack *s)
+{
+	return s->tcp->mem.used >= s->cfg.tcp_mem_limit;
+}
+
+uint32_t tcp_buf_room(const struct tcp_conn *c, const struct ring *r)
+{
+	uint32_t limit = r->cap;
+	if (tcp_mem_pressure(c->stack)) {
+		uint32_t have = r->alloc > TCP_MEM_FLOOR ? r->alloc : TCP_MEM_FLOOR;
+		if (have < limit)
+			limit = have;
+	}
+	return limit > r->len ? limit - r->len : 0;
 }
 
 int tcp_user_send(struct tcp_conn *c, const uint8_t *data, size_t len)
@@ -483,9 +545,10 @@ int tcp_user_send(struct tcp_conn *c, const uint8_t *data, size_t len)
 		return -EPIPE;
 	if (len == 0)
 		return 0;
-	uint32_t n = ring_write(&c->sndbuf, data, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+	uint32_t room = tcp_buf_room(c, &c->sndbuf);
+	uint32_t n = ring_write(&c->sndbuf, data, len > room ? room : (uint32_t)len);
 	if (n == 0)
-		return ring_space(&c->sndbuf) ? -ENOMEM : -EAGAIN;
+		return room ? -ENOMEM : -EAGAIN;
 	tcp_output(c);
 	return (int)n;
 }

@@ -8,6 +8,7 @@
  *   tcp_cc.c      congestion control algorithms (tcp_cc.h)
  *   tcp_output.c  what to send and when: window, Nagle, SWS, retransmission
  *   tcp_timer.c   RTO (RFC 6298), delayed ACK, persist, 2MSL, idle timeouts
+ *   tcp_syncookie.c  SYN cookies (RFC 4987 §3.6), when a SYN queue overflows
  *
  * A connection is owned by its socket until the application closes it; from
  * then on it is an orphan that the stack finishes (FIN_WAIT_*, LAST_ACK,
@@ -49,6 +50,7 @@ const char *tcp_state_name(enum tcp_state s);
 #define TCP_DEFAULT_MSS 536         /* RFC 9293 §3.7.1 when the peer sends none */
 #define TCP_MAX_WSCALE 14           /* RFC 7323 §2.3 */
 #define TCP_OOO_MAX_SEGS 64         /* out-of-order segments held per connection */
+#define TCP_MEM_FLOOR 8192          /* a buffer's room under memory pressure, at least */
 
 /* A parsed segment: header fields in host order plus its options. */
 struct tcp_seg {
@@ -90,6 +92,8 @@ struct tcp_conn {
 	struct tcp_conn *syn_head;                    /* children still in SYN_RECEIVED */
 	struct tcp_conn *accept_next;                 /* link in one of those lists */
 	uint32_t backlog, accept_len, syn_len;
+	uint8_t cookie_sent;        /* a SYN cookie went out, last at cookie_time */
+	tp_time cookie_time;
 
 	/* Send sequence space (RFC 9293 §3.3.1) */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
@@ -158,6 +162,8 @@ struct tcp_table {
 	uint32_t listen_buckets;
 	uint64_t isn_key[2];        /* SipHash key for ISNs (RFC 6528) */
 	uint64_t port_key[2];       /* for ephemeral ports (RFC 6056 alg. 3) */
+	uint64_t cookie_key[2];     /* for SYN cookies (tcp_syncookie.h) */
+	struct ring_pool mem;       /* every connection's buffers, against tcp_mem_limit */
 	uint32_t port_offset;
 	struct ratelimit challenge_acks;    /* RFC 5961 §7 */
 	const struct tcp_cc *default_cc;
@@ -202,7 +208,6 @@ int tcp_user_shutdown_write(struct tcp_conn *c);
 void tcp_user_close(struct tcp_conn *c);
 void tcp_user_abort(struct tcp_conn *c);
 struct tcp_conn *tcp_user_accept(struct tcp_conn *listener);
-void tcp_init_passive(struct tcp_conn *c);
 /* TP_TRACE_TCP_VARS (only call with a trace hook set). A sent segment's
  * snapshot waits for the next send, segment arrival, state change, socket
  * dispatch or the connection's end (tcp_vars_flush), so it shows the state
@@ -210,6 +215,21 @@ void tcp_init_passive(struct tcp_conn *c);
  * been processed. */
 void tcp_vars_sent(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t len);
 void tcp_vars_flush(struct tp_stack *s);
+/* May listener l take one more connection now (accept backlog, socket
+ * limit, memory budget)? 0, or -1 with the reason counted. */
+int tcp_child_admit(struct tcp_conn *l);
+/* A child of listener l for the 4-tuple, with l's options, our ISN and MSS. */
+struct tcp_conn *tcp_child_new(struct tcp_conn *l, tp_ip4 laddr, uint16_t lport, tp_ip4 raddr,
+			       uint16_t rport);
+/* The window scale we offer for a receive buffer of rcvbuf bytes. */
+uint8_t tcp_wscale_for(uint32_t rcvbuf);
+/* The stack's buffers have reached tcp_mem_limit: no new connections, and
+ * buffers grow no further than tcp_buf_room() allows. */
+int tcp_mem_pressure(const struct tp_stack *s);
+/* Bytes ring r (c's sndbuf or rcvbuf) may take now: its free space, or
+ * under memory pressure what fits in what it holds allocated already (at
+ * least TCP_MEM_FLOOR), so a connection keeps going, only slower. */
+uint32_t tcp_buf_room(const struct tcp_conn *c, const struct ring *r);
 void tcp_child_established(struct tcp_conn *c);
 
 /* --- tcp_input.c ------------------------------------------------------- */
@@ -228,6 +248,9 @@ void tcp_send_syn(struct tcp_conn *c);
 /* A RST in answer to a segment that belongs to no connection (§3.10.7.1). */
 void tcp_send_reset_for(struct tp_stack *s, const struct ip_info *ip, const struct tcp_seg *seg);
 void tcp_send_reset(struct tcp_conn *c);
+/* A <SYN,ACK> from a connection that is no more than a template on the
+ * caller's stack (a SYN cookie's): no timers, no state touched but c's. */
+void tcp_send_synack_stateless(struct tcp_conn *c);
 /* Retransmits the oldest unacknowledged segment. */
 void tcp_retransmit(struct tcp_conn *c);
 void tcp_send_probe(struct tcp_conn *c);

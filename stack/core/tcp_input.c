@@ -13,6 +13,7 @@
 #include "stack.h"
 #include "tcp.h"
 #include "tcp_seq.h"
+#include "tcp_syncookie.h"
 
 /* --- CLOSED and LISTEN ---------------------------------------------------- */
 
@@ -48,51 +49,16 @@ static void apply_syn_options(struct tcp_conn *c, const struct tcp_seg *seg)
 	c->cc->init(c);
 }
 
-static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const struct tcp_seg *seg)
-{
-	struct tp_stack *s = l->stack;
+static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg);
 
-	/* RFC 9293 §3.10.7.2 */
-	if (seg->flags & TCP_RST)
-		return;
-	if (seg->flags & TCP_ACK) {
-		tcp_send_reset_for(s, ip, seg);
-		return;
-	}
-	if (!(seg->flags & TCP_SYN)) {
-		tp_drop(s, TP_STAT_TCP_DROP_LISTEN, NULL, 0);
-		return;
-	}
-	if (l->syn_len >= s->cfg.tcp_syn_backlog) {
-		tp_drop(s, TP_STAT_TCP_DROP_SYN_QUEUE, NULL, 0);
-		return;
-	}
-	if (l->accept_len >= l->backlog) {
-		tp_drop(s, TP_STAT_TCP_DROP_ACCEPT_QUEUE, NULL, 0);
-		return;
-	}
-	if (tcp_conn_count(s) >= s->cfg.max_sockets) {
-		tp_drop(s, TP_STAT_TCP_DROP_NO_SOCKETS, NULL, 0);
-		return;
-	}
-	struct tcp_conn *c = tcp_conn_new(s, NULL);
+/* A child of listener l for an arriving SYN (or the one a SYN cookie stood
+ * for), in SYN_RECEIVED and in l's SYN queue; nothing sent yet. */
+static struct tcp_conn *passive_open(struct tcp_conn *l, const struct ip_info *ip,
+				     const struct tcp_seg *seg, const char *why)
+{
+	struct tcp_conn *c = tcp_child_new(l, ip->dst, seg->dport, ip->src, seg->sport);
 	if (!c)
-		return;
-	c->laddr = ip->dst;
-	c->lport = seg->dport;
-	c->raddr = ip->src;
-	c->rport = seg->sport;
-	c->listener = l;
-	c->nodelay = l->nodelay;
-	c->user_mss = l->user_mss;
-	c->keepalive = l->keepalive;
-	c->cc = l->cc;
-	c->ka_idle = l->ka_idle;
-	c->ka_intvl = l->ka_intvl;
-	c->ka_cnt = l->ka_cnt;
-	ring_resize(&c->rcvbuf, l->rcvbuf.cap);
-	ring_resize(&c->sndbuf, l->sndbuf.cap);
-	tcp_init_passive(c);
+		return NULL;
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
 	/* Nothing advertised yet: the window we offer starts at RCV.NXT. Left at
@@ -111,8 +77,46 @@ static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const str
 	l->syn_len++;
 	/* The child is born of the listener: trace it as LISTEN -> SYN_RECEIVED. */
 	c->state = TCP_LISTEN;
-	tcp_set_state(c, TCP_SYN_RECEIVED, "SYN received");
-	tcp_send_syn(c);
+	tcp_set_state(c, TCP_SYN_RECEIVED, why);
+	return c;
+}
+
+static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const struct tcp_seg *seg)
+{
+	struct tp_stack *s = l->stack;
+
+	/* RFC 9293 §3.10.7.2 */
+	if (seg->flags & TCP_RST)
+		return;
+	if (seg->flags & TCP_ACK) {
+		/* RFC 4987 §3.6: the answer to a SYN cookie opens the connection. */
+		struct tcp_seg syn;
+		int cookie = tcp_syncookie_ack(l, ip, seg, &syn);
+		if (cookie > 0) {
+			struct tcp_conn *c = passive_open(l, ip, &syn, "SYN cookie returned");
+			if (c) {
+				struct tcp_seg ack = *seg;
+				tcp_syncookie_child(c, seg->ack - 1);
+				synchronized_input(c, &ack);
+			}
+		} else if (cookie == 0) {
+			tcp_send_reset_for(s, ip, seg);
+		}
+		return;
+	}
+	if (!(seg->flags & TCP_SYN)) {
+		tp_drop(s, TP_STAT_TCP_DROP_LISTEN, NULL, 0);
+		return;
+	}
+	if (tcp_child_admit(l) < 0)
+		return;
+	if (l->syn_len >= s->cfg.tcp_syn_backlog) {
+		tcp_syncookie_answer(l, ip, seg);
+		return;
+	}
+	struct tcp_conn *c = passive_open(l, ip, seg, "SYN received");
+	if (c)
+		tcp_send_syn(c);
 }
 
 /* --- SYN-SENT (RFC 9293 §3.10.7.3) ----------------------------------------- */
@@ -723,7 +727,7 @@ void tcp_segment_arrives(struct tp_stack *s, const struct ip_info *ip, const uin
 	if (c && c->state == TCP_TIME_WAIT && (seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
 	    seq_gt(seg.seq, c->rcv_nxt) && tcp_lookup_listener(s, ip->dst, seg.dport)) {
 		tp_count(s, TP_STAT_TCP_TIME_WAIT_REUSE);
-		s->tcp->isn_floor = c->snd_max;     /* the new ISN goes above it (tcp_init_passive) */
+		s->tcp->isn_floor = c->snd_max;     /* the new ISN goes above it (tcp_child_new) */
 		s->tcp->isn_floor_set = 1;
 		tcp_drop_conn(c, 0, "new SYN reopens the 4-tuple");
 		c = NULL;

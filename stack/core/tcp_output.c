@@ -15,7 +15,7 @@
  * only moves by at least min(MSS, half the buffer), and never backwards. */
 uint32_t tcp_rcv_window(struct tcp_conn *c)
 {
-	uint32_t space = ring_space(&c->rcvbuf);
+	uint32_t space = tcp_buf_room(c, &c->rcvbuf);
 	uint32_t offered = tcp_offered_window(c);
 	uint32_t threshold = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
 	uint32_t max = (uint32_t)65535 << c->rcv_wscale;
@@ -161,6 +161,14 @@ void tcp_send_reset_for(struct tp_stack *s, const struct ip_info *ip, const stru
 		c.rcv_nxt = seg->seq + seg->seg_len;
 		send_segment(&c, 0, TCP_RST | TCP_ACK, 0);
 	}
+}
+
+void tcp_send_synack_stateless(struct tcp_conn *c)
+{
+	send_segment(c, c->iss, TCP_SYN | TCP_ACK, 0);
+	/* c lives only for the caller's call: its snapshot for the trace is
+	 * taken now rather than held (tcp_vars_sent). */
+	tcp_vars_flush(c->stack);
 }
 
 static int synchronized(const struct tcp_conn *c)

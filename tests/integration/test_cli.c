@@ -83,6 +83,8 @@ int main(void)
 	CHECK(cfg.impair_set && !cfg.impair_seed_set && cfg.impair.reorder_ppm == 100000);
 	CHECK(parse(NULL) == CLI_OK && !cfg.impair_set && cfg.msl == 0 && !cfg.cc[0]);
 	CHECK(parse("--cc", "newreno", NULL) == CLI_OK && !strcmp(cfg.cc, "newreno"));
+	CHECK(parse(NULL) == CLI_OK && !cfg.no_syncookies);
+	CHECK(parse("--no-syncookies", NULL) == CLI_OK && cfg.no_syncookies);
 
 	fprintf(stderr, "(the errors below are expected)\n");
 	CHECK(parse("--mtu", "67", NULL) == CLI_ERROR);

@@ -87,9 +87,13 @@
 	X(TCP_DROP_UNACCEPTABLE, "tcp.drop_unacceptable", "segments outside the window (ACK sent)") \
 	X(TCP_DROP_BAD_ACK, "tcp.drop_bad_ack", "segments acknowledging what was never sent") \
 	X(TCP_DROP_OOO_FULL, "tcp.drop_ooo_full", "out-of-order segments dropped: queue full") \
-	X(TCP_DROP_SYN_QUEUE, "tcp.drop_syn_queue", "SYNs dropped: half-open queue full") \
-	X(TCP_DROP_ACCEPT_QUEUE, "tcp.drop_accept_queue", "connections dropped: accept backlog full") \
+	X(TCP_DROP_SYN_QUEUE, "tcp.drop_syn_queue", "SYNs dropped: half-open queue full, cookies off") \
+	X(TCP_DROP_ACCEPT_QUEUE, "tcp.drop_accept_queue", "handshakes held back: accept backlog full (SYN or ACK dropped)") \
 	X(TCP_DROP_NO_SOCKETS, "tcp.drop_no_sockets", "SYNs dropped: socket limit reached") \
+	X(TCP_DROP_MEM_LIMIT, "tcp.drop_mem_limit", "connections refused: buffer memory budget spent") \
+	X(TCP_SYNCOOKIES_SENT, "tcp.syncookies_sent", "SYN cookies sent (SYN queue full)") \
+	X(TCP_SYNCOOKIES_VALID, "tcp.syncookies_valid", "ACKs that returned a valid SYN cookie") \
+	X(TCP_SYNCOOKIES_FAILED, "tcp.syncookies_failed", "ACKs to a listener that were no valid cookie") \
 	X(TCP_DROP_LISTEN, "tcp.drop_listen", "segments to a listener that were not a SYN") \
 	X(TCP_ICMP_IGNORED, "tcp.icmp_ignored", "ICMP errors outside the connection's window") \
 	X(UDP_IN, "udp.in", "datagrams received")                                  \

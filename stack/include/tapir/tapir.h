@@ -45,6 +45,12 @@ struct tp_netif_config {
 	uint16_t mtu;           /* IP MTU, 68..9000; 0 means 1500 */
 };
 
+/* A switch in struct tp_stack_config whose 0 means "the default": 1 turns
+ * it on, TP_OFF off. */
+#ifndef TP_OFF
+#define TP_OFF 2
+#endif
+
 struct tp_stack_config {
 	uint64_t seed;          /* PRNG seed: fixed in tests, getrandom(2) in production */
 	tp_time start_time;     /* the clock's value at creation */
@@ -64,6 +70,9 @@ struct tp_stack_config {
 	uint32_t tcp_rcvbuf;        /* default receive buffer [256 KiB] */
 	uint32_t tcp_syn_backlog;   /* half-open connections per listener [256] */
 	uint32_t max_sockets;       /* descriptors and connections together [65536] */
+	uint64_t tcp_mem_limit;     /* bytes of TCP socket buffers, stack-wide: past it new
+				       connections are refused and buffers stop growing [64 MiB] */
+	uint8_t tcp_syncookies;     /* SYN cookies when a SYN queue is full: 1 or TP_OFF [on] */
 	uint32_t udp_rcvbuf;        /* bytes queued per UDP socket [256 KiB] */
 	uint32_t tcp_challenge_ack_rate;    /* RFC 5961 challenge ACKs per second, stack-wide [1000] */
 	const char *tcp_cc;         /* congestion control: "reno", "newreno", "cubic" [cubic];
