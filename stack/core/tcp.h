@@ -135,6 +135,9 @@ struct tcp_conn {
 				       RFC 6675's RecoveryPoint with SACK */
 	uint8_t in_recovery;
 	uint8_t sack_recovery;      /* in_recovery, driven by the scoreboard (RFC 6675) */
+	/* Proportional rate reduction (RFC 6937) while in SACK recovery */
+	uint32_t prr_delivered, prr_out, prr_recover_fs;
+	uint32_t sack_delivered;    /* DeliveredData of the latest ACK (RFC 6937 §3) */
 
 	/* Options both ends offered on the handshake */
 	uint8_t sack_ok;            /* SACK (RFC 2018 §2) */
@@ -253,8 +256,9 @@ int tcp_ts_rtt_sample(struct tcp_conn *c, const struct tcp_seg *seg);
 /* --- tcp_sack.c (the scoreboard itself: tcp_sack.h) ------------------- */
 /* Takes an ACK's SACK blocks into the scoreboard (after SND.UNA moved):
  * D-SACKs counted and skipped, blocks outside [SND.UNA, SND.MAX) ignored.
- * Returns the bytes SACKed for the first time. */
-uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg);
+ * `acked` bytes were newly acknowledged cumulatively. Returns the bytes
+ * SACKed for the first time. */
+uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t acked);
 /* An out-of-order segment from seq is now held: its run leads the next ACK's blocks. */
 void tcp_sack_note_arrival(struct tcp_conn *c, uint32_t seq);
 /* Up to max blocks (NOP NOP SACK) into o: the latest arrival's run first,
@@ -275,6 +279,8 @@ void tcp_recovery_reset(struct tcp_conn *c);
 /* RFC 6675 §5 (C): one segment NextSeg() picks from the holes, if
  * cwnd - pipe leaves a segment's room (rules 3-4 with `rules34`). 1 if sent. */
 int tcp_sack_send_hole(struct tcp_conn *c, int rules34);
+/* RFC 6937: the window for this ACK of a SACK recovery, from what it delivered. */
+void tcp_prr_on_ack(struct tcp_conn *c);
 /* RFC 6675 §4 SetPipe(). */
 uint32_t tcp_sack_pipe(const struct tcp_conn *c);
 /* Resending from SND.NXT below SND.MAX (after an RTO): moves SND.NXT past

@@ -274,7 +274,7 @@ static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 		c->snd_una = seg->ack;
 		if (seq_lt(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
-		tcp_sack_update(c, seg);
+		tcp_sack_update(c, seg, acked);
 		/* RTTM (RFC 7323 §4.1) where the peer echoes our clock, else
 		 * the one segment timed (Karn: never a retransmission). */
 		int echoed = tcp_ts_rtt_sample(c, seg);
@@ -302,7 +302,7 @@ static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 	} else {
 		uint32_t old_wnd = c->snd_wnd;
 		update_window(c, seg);
-		uint32_t sacked = tcp_sack_update(c, seg);
+		uint32_t sacked = tcp_sack_update(c, seg, 0);
 		/* RFC 5681 §2: a duplicate ACK carries no data, no window change,
 		 * and arrives while data is outstanding - but not the answer to a
 		 * zero-window probe, which a shut receiver may drop (RFC 9293

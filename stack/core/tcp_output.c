@@ -78,6 +78,8 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
 	if (flags & TCP_RST)
 		tp_count(s, TP_STAT_TCP_RST_OUT);
 	c->bytes_out += len;
+	if (c->sack_recovery)
+		c->prr_out += len;                  /* RFC 6937 */
 	struct ip_send how = {.src = c->laddr, .dst = c->raddr, .proto = IP_PROTO_TCP, .df = 1};
 	return ip_output(s, p, &how);
 }

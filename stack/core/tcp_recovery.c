@@ -8,6 +8,17 @@
 #include "tcp.h"
 #include "tcp_seq.h"
 
+/* Resends the segment at SND.UNA, never into SACKed data, and counts it
+ * in HighRxt and RescueRxt as RFC 6675 §5 (4.3) does. */
+static void resend_head(struct tcp_conn *c)
+{
+	uint32_t len = c->mss;
+	if (c->sb.n && seq_lt(c->sb.r[0].start, c->snd_una + len))
+		len = c->sb.r[0].start - c->snd_una;
+	tcp_retransmit_range(c, c->snd_una, len);
+	c->sb.high_rxt = c->sb.rescue_rxt = c->snd_una + len;
+}
+
 /* RFC 6675 §5 (4): fast retransmit and the start of loss recovery. */
 static void enter_recovery(struct tcp_conn *c)
 {
@@ -20,13 +31,14 @@ static void enter_recovery(struct tcp_conn *c)
 	if (c->sack_ok && c->snd_nxt == c->snd_max) {
 		tp_count(c->stack, TP_STAT_TCP_SACK_RECOVERY);
 		c->sack_recovery = 1;
-		c->cwnd = c->ssthresh;          /* (4.2): no inflation, pipe does that job */
-		/* (4.3): the first segment presumed lost, never into SACKed data. */
-		uint32_t len = c->mss;
-		if (c->sb.n && seq_lt(c->sb.r[0].start, c->snd_una + len))
-			len = c->sb.r[0].start - c->snd_una;
-		tcp_retransmit_range(c, c->snd_una, len);
-		c->sb.high_rxt = c->sb.rescue_rxt = c->snd_una + len;
+		/* (4.2) sets cwnd = ssthresh at once; a burst loss then leaves
+		 * pipe far below it, and the holes went out in one burst that
+		 * overflowed the same queue again. RFC 6937's proportional
+		 * rate reduction spreads them over the ACKs that come back. */
+		c->prr_delivered = c->prr_out = 0;
+		c->prr_recover_fs = c->snd_max - c->snd_una;
+		resend_head(c);                 /* (4.3), whatever the window */
+		tcp_prr_on_ack(c);
 		return;                         /* (4.5): step (C) is tcp_output()'s */
 	}
 	tcp_retransmit(c);
@@ -51,8 +63,15 @@ void tcp_congestion_on_ack(struct tcp_conn *c, uint32_t acked)
 			c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->mss;
 			c->cwnd += c->mss;
 		}
-		/* With SACK a partial ACK only updates the scoreboard (B):
-		 * tcp_output() sends what NextSeg() and pipe allow (C). */
+		/* With SACK a partial ACK updates the scoreboard (B), and
+		 * tcp_output() sends what NextSeg() and pipe allow (C). But
+		 * after a burst loss too few segments above the new SND.UNA
+		 * may be SACKed for IsLost() to say it is lost too, and pipe
+		 * then holds the whole burst as in flight until the RTO. As
+		 * NewReno (RFC 6582 §3.2 step 5), the partial ACK itself says
+		 * so: the head goes again, unless it already went. */
+		else if (seq_geq(c->snd_una, c->sb.high_rxt))
+			resend_head(c);
 		return;
 	}
 	if (c->cwnd < c->ssthresh)
@@ -91,6 +110,26 @@ void tcp_recovery_reset(struct tcp_conn *c)
 	/* RFC 2018 §8: the receiver may have reneged on what it SACKed, so
 	 * after a timeout nothing unacknowledged counts as received. */
 	tcp_sb_clear(&c->sb);
+}
+
+void tcp_prr_on_ack(struct tcp_conn *c)
+{
+	uint32_t pipe = tcp_sack_pipe(c);
+	uint64_t sndcnt;
+	c->prr_delivered += c->sack_delivered;
+	if (pipe > c->ssthresh) {
+		/* §3: proportional - ssthresh / RecoverFS of what is delivered. */
+		uint64_t fs = c->prr_recover_fs ? c->prr_recover_fs : 1;
+		uint64_t due = ((uint64_t)c->prr_delivered * c->ssthresh + fs - 1) / fs;
+		sndcnt = due > c->prr_out ? due - c->prr_out : 0;
+	} else {
+		/* PRR-SSRB: back up to ssthresh, at most one MSS faster than
+		 * the ACKs deliver (slow start's pace). */
+		uint64_t owed = c->prr_delivered > c->prr_out ? c->prr_delivered - c->prr_out : 0;
+		uint64_t limit = (owed > c->sack_delivered ? owed : c->sack_delivered) + c->mss;
+		sndcnt = c->ssthresh - pipe < limit ? c->ssthresh - pipe : limit;
+	}
+	c->cwnd = pipe + (uint32_t)sndcnt;
 }
 
 uint32_t tcp_sack_pipe(const struct tcp_conn *c)

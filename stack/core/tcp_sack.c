@@ -60,6 +60,14 @@ void tcp_sb_advance(struct tcp_scoreboard *sb, uint32_t una)
 		sb->high_rxt = una;
 }
 
+uint32_t tcp_sb_sacked(const struct tcp_scoreboard *sb)
+{
+	uint32_t bytes = 0;
+	for (uint32_t i = 0; i < sb->n; i++)
+		bytes += sb->r[i].end - sb->r[i].start;
+	return bytes;
+}
+
 int tcp_sb_is_sacked(const struct tcp_scoreboard *sb, uint32_t seq)
 {
 	for (uint32_t i = 0; i < sb->n; i++)
@@ -154,11 +162,12 @@ int tcp_sb_next_seg(const struct tcp_scoreboard *sb, uint32_t una, uint32_t high
 
 /* --- the blocks an ACK brings ------------------------------------------------ */
 
-uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg)
+uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t acked)
 {
 	uint32_t fresh = 0;
 	if (!c->sack_ok)
 		return 0;
+	uint32_t before = tcp_sb_sacked(&c->sb);
 	tcp_sb_advance(&c->sb, c->snd_una);
 	for (uint32_t i = 0; i < seg->n_sack; i++) {
 		uint32_t start = seg->sack[i][0], end = seg->sack[i][1];
@@ -178,6 +187,10 @@ uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg)
 			continue;
 		fresh += tcp_sb_insert(&c->sb, start, end);
 	}
+	/* RFC 6937 §3 DeliveredData: delta(SND.UNA) + delta(SACKed). */
+	c->sack_delivered = acked + tcp_sb_sacked(&c->sb) - before;
+	if (c->sack_recovery)
+		tcp_prr_on_ack(c);
 	return fresh;
 }
 

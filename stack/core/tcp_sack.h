@@ -33,6 +33,8 @@ void tcp_sb_clear(struct tcp_scoreboard *sb);
 /* Records [start, end) as SACKed (the caller validated it); returns how many
  * bytes were not SACKed before. */
 uint32_t tcp_sb_insert(struct tcp_scoreboard *sb, uint32_t start, uint32_t end);
+/* Bytes SACKed in all. */
+uint32_t tcp_sb_sacked(const struct tcp_scoreboard *sb);
 /* The cumulative ACK moved to una: forgets what lies below. */
 void tcp_sb_advance(struct tcp_scoreboard *sb, uint32_t una);
 /* Whether seq lies in a SACKed range. */
