@@ -225,6 +225,10 @@ const struct cli_option vhost_options[] = {
 	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
 	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
 	{"cc", 0, "NAME", "TCP congestion control: cubic (default), newreno, reno", set_cc},
+	CLI_SWITCH("no-sack", 0, "neither offer nor accept SACK (RFC 2018)", struct vhost_config,
+		   no_sack),
+	CLI_SWITCH("no-timestamps", 0, "neither offer nor accept TCP timestamps (RFC 7323)",
+		   struct vhost_config, no_timestamps),
 	{"control", 0, "PATH", "control socket for `tapir stat` (default /run/tapir/TAP.sock)",
 	 set_control},
 	{NULL, 0, NULL, NULL, NULL},
@@ -422,7 +426,9 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 			return fail(vh, "%s", err);
 	}
 	struct tp_stack_config sc = {.seed = seed, .start_time = vh->start, .tcp_msl = cfg->msl,
-				     .tcp_cc = cfg->cc[0] ? cfg->cc : NULL};
+				     .tcp_cc = cfg->cc[0] ? cfg->cc : NULL,
+				     .tcp_sack = cfg->no_sack ? TP_OFF : 0,
+				     .tcp_timestamps = cfg->no_timestamps ? TP_OFF : 0};
 	vh->stack = tp_stack_new(&sc);
 	if (!vh->stack)
 		return fail(vh, "creating the stack: %s", strerror(ENOMEM));

@@ -279,8 +279,9 @@ void tcp_recovery_reset(struct tcp_conn *c);
 /* RFC 6675 §5 (C): one segment NextSeg() picks from the holes, if
  * cwnd - pipe leaves a segment's room (rules 3-4 with `rules34`). 1 if sent. */
 int tcp_sack_send_hole(struct tcp_conn *c, int rules34);
-/* RFC 6937: the window for this ACK of a SACK recovery, from what it delivered. */
-void tcp_prr_on_ack(struct tcp_conn *c);
+/* An ACK during SACK recovery, after the scoreboard took it: the window
+ * for it (RFC 6937), and a resend of the head if its resend was lost. */
+void tcp_recovery_on_ack(struct tcp_conn *c);
 /* RFC 6675 §4 SetPipe(). */
 uint32_t tcp_sack_pipe(const struct tcp_conn *c);
 /* Resending from SND.NXT below SND.MAX (after an RTO): moves SND.NXT past

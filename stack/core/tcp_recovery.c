@@ -16,7 +16,10 @@ static void resend_head(struct tcp_conn *c)
 	if (c->sb.n && seq_lt(c->sb.r[0].start, c->snd_una + len))
 		len = c->sb.r[0].start - c->snd_una;
 	tcp_retransmit_range(c, c->snd_una, len);
+	tp_count(c->stack, TP_STAT_TCP_SACK_REXMIT);
 	c->sb.high_rxt = c->sb.rescue_rxt = c->snd_una + len;
+	c->sb.head_rxt = c->snd_una;
+	c->sb.head_rxt_fack = c->snd_max;
 }
 
 /* RFC 6675 §5 (4): fast retransmit and the start of loss recovery. */
@@ -38,7 +41,7 @@ static void enter_recovery(struct tcp_conn *c)
 		c->prr_delivered = c->prr_out = 0;
 		c->prr_recover_fs = c->snd_max - c->snd_una;
 		resend_head(c);                 /* (4.3), whatever the window */
-		tcp_prr_on_ack(c);
+		tcp_recovery_on_ack(c);
 		return;                         /* (4.5): step (C) is tcp_output()'s */
 	}
 	tcp_retransmit(c);
@@ -112,7 +115,7 @@ void tcp_recovery_reset(struct tcp_conn *c)
 	tcp_sb_clear(&c->sb);
 }
 
-void tcp_prr_on_ack(struct tcp_conn *c)
+static void prr_on_ack(struct tcp_conn *c)
 {
 	uint32_t pipe = tcp_sack_pipe(c);
 	uint64_t sndcnt;
@@ -130,6 +133,23 @@ void tcp_prr_on_ack(struct tcp_conn *c)
 		sndcnt = c->ssthresh - pipe < limit ? c->ssthresh - pipe : limit;
 	}
 	c->cwnd = pipe + (uint32_t)sndcnt;
+}
+
+void tcp_recovery_on_ack(struct tcp_conn *c)
+{
+	prr_on_ack(c);
+	/* A resend of the head is lost too once DupThresh segments sent
+	 * after it are SACKed (the path keeps order, as RFC 6675's IsLost
+	 * assumes): resend it rather than wait for the RTO (the idea of
+	 * RFC 8985's RACK, on sequence numbers). When SND.UNA reaches a hole
+	 * resent earlier, its resend time is unknown: SND.MAX now is a
+	 * bound that can only make the check late, never wrong. */
+	if (c->sb.head_rxt != c->snd_una && seq_lt(c->snd_una, c->sb.high_rxt)) {
+		c->sb.head_rxt = c->snd_una;
+		c->sb.head_rxt_fack = c->snd_max;
+	}
+	if (c->sb.head_rxt == c->snd_una && tcp_sb_is_lost(&c->sb, c->sb.head_rxt_fack, c->mss))
+		resend_head(c);
 }
 
 uint32_t tcp_sack_pipe(const struct tcp_conn *c)

@@ -190,7 +190,7 @@ uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t
 	/* RFC 6937 §3 DeliveredData: delta(SND.UNA) + delta(SACKed). */
 	c->sack_delivered = acked + tcp_sb_sacked(&c->sb) - before;
 	if (c->sack_recovery)
-		tcp_prr_on_ack(c);
+		tcp_recovery_on_ack(c);
 	return fresh;
 }
 

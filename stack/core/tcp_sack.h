@@ -27,6 +27,8 @@ struct tcp_scoreboard {
 	uint32_t n;
 	uint32_t high_rxt;          /* HighRxt: end of the highest retransmitted hole byte */
 	uint32_t rescue_rxt;        /* RescueRxt, likewise */
+	uint32_t head_rxt;          /* the segment at SND.UNA was resent from here... */
+	uint32_t head_rxt_fack;     /* ...when SND.MAX stood here (lost-retransmission check) */
 };
 
 void tcp_sb_clear(struct tcp_scoreboard *sb);
