@@ -275,13 +275,17 @@ static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 		if (seq_lt(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
 		tcp_sack_update(c, seg, acked);
-		/* RTTM (RFC 7323 §4.1) where the peer echoes our clock, else
-		 * the one segment timed (Karn: never a retransmission). */
-		int echoed = tcp_ts_rtt_sample(c, seg);
+		/* The one segment timed (Karn: never a retransmission), else
+		 * RTTM (RFC 7323 §4.1) from the echo of our clock - which is
+		 * what gives a sample across retransmissions. Not while
+		 * probing a shut window: the echo is then of whatever segment
+		 * last moved TS.Recent, perhaps many probes ago, and one such
+		 * sample inflated the RTO, and the probe interval, to 60 s. */
 		if (c->rtt_active && seq_gt(seg->ack, c->rtt_seq)) {
-			if (!echoed)
-				tcp_rtt_sample(c, s->now - c->rtt_start);
+			tcp_rtt_sample(c, s->now - c->rtt_start);
 			c->rtt_active = 0;
+		} else if (!c->persist) {
+			tcp_ts_rtt_sample(c, seg);
 		}
 		c->backoff = 0;
 		c->dupacks = 0;

@@ -97,10 +97,12 @@ void tcp_on_duplicate_ack(struct tcp_conn *c)
 
 /* RFC 6675 §5 step (2): SACKed data far enough above HighACK says the
  * segment at HighACK + 1 is lost, however few duplicate ACKs counted it
- * (they may have carried data, or been lost themselves). */
+ * (they may have carried data, or been lost themselves). Not while probing
+ * a shut window: what is outstanding then is the probe, which the receiver
+ * may drop, as for duplicate ACKs (RFC 9293 §3.8.6.1). */
 void tcp_sack_check_loss(struct tcp_conn *c)
 {
-	if (c->sack_ok && !c->in_recovery && c->sb.n && c->snd_una != c->snd_max &&
+	if (c->sack_ok && !c->in_recovery && !c->persist && c->sb.n && c->snd_una != c->snd_max &&
 	    tcp_sb_is_lost(&c->sb, c->snd_una, c->mss))
 		enter_recovery(c);
 }
@@ -162,7 +164,7 @@ int tcp_sack_send_hole(struct tcp_conn *c, int rules34)
 	uint32_t seq, len;
 	if (c->cwnd < tcp_sack_pipe(c) + c->mss)
 		return 0;
-	int rule = tcp_sb_next_seg(&c->sb, c->snd_una, c->snd_max, c->recover, c->mss, rules34, &seq, &len);
+	int rule = tcp_sb_next_seg(&c->sb, c->snd_una, c->snd_max, c->mss, rules34, &seq, &len);
 	if (!rule)
 		return 0;
 	tcp_retransmit_range(c, seq, len);

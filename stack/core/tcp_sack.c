@@ -133,8 +133,8 @@ uint32_t tcp_sb_pipe(const struct tcp_scoreboard *sb, uint32_t una, uint32_t hig
 	return pipe;
 }
 
-int tcp_sb_next_seg(const struct tcp_scoreboard *sb, uint32_t una, uint32_t high_data,
-		    uint32_t recovery_point, uint32_t mss, int rules34, uint32_t *seq, uint32_t *len)
+int tcp_sb_next_seg(const struct tcp_scoreboard *sb, uint32_t una, uint32_t high_data, uint32_t mss,
+		    int rules34, uint32_t *seq, uint32_t *len)
 {
 	struct hole h[TCP_SB_MAX + 1];
 	uint32_t n = holes(sb, una, high_data, mss, h);
@@ -151,7 +151,6 @@ int tcp_sb_next_seg(const struct tcp_scoreboard *sb, uint32_t una, uint32_t high
 		}
 	/* Rule 4: once per recovery, after HighACK passed RescueRxt, the
 	 * highest unSACKed segment, in case the tail of the flight was lost. */
-	(void)recovery_point;
 	if (!rules34 || !n || !seq_gt(una, sb->rescue_rxt))
 		return 0;
 	uint32_t top = h[0].end;

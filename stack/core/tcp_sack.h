@@ -55,7 +55,7 @@ uint32_t tcp_sb_pipe(const struct tcp_scoreboard *sb, uint32_t una, uint32_t hig
  * unSACKed byte, once per recovery while HighACK > RescueRxt). Rule 2 (new
  * data) is the caller's, between rule 1 and 3. Returns the rule used (1, 3,
  * 4) with the range in *seq, *len (at most mss, never into SACKed data), or 0. */
-int tcp_sb_next_seg(const struct tcp_scoreboard *sb, uint32_t una, uint32_t high_data,
-		    uint32_t recovery_point, uint32_t mss, int rules34, uint32_t *seq, uint32_t *len);
+int tcp_sb_next_seg(const struct tcp_scoreboard *sb, uint32_t una, uint32_t high_data, uint32_t mss,
+		    int rules34, uint32_t *seq, uint32_t *len);
 
 #endif

@@ -128,33 +128,33 @@ START_TEST(next_seg)
 	board(&sb, three, 3);
 	sb.high_rxt = sb.rescue_rxt = 1000;
 	/* Rule 1: the lost hole. */
-	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, 2000, 1000, 0, &seq, &len), 1);
+	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, 1000, 0, &seq, &len), 1);
 	ck_assert_uint_eq(seq, 1000);
 	ck_assert_uint_eq(len, 100);                /* never into SACKed data */
-	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, 2000, 40, 0, &seq, &len), 1);
+	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, 40, 0, &seq, &len), 1);
 	ck_assert_uint_eq(len, 40);                 /* at most one MSS */
 	sb.high_rxt = 1040;                         /* part of it resent: the rest */
-	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, 2000, MSS, 0, &seq, &len), 1);
+	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, MSS, 0, &seq, &len), 1);
 	ck_assert_uint_eq(seq, 1040);
 	ck_assert_uint_eq(len, 60);
 	/* Resent: no lost hole is left; rule 3 takes the next hole below the
 	 * highest SACKed byte, never the tail above it. */
 	sb.high_rxt = 1100;
-	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, 2000, MSS, 0, &seq, &len), 0);
-	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, 2000, MSS, 1, &seq, &len), 3);
+	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, MSS, 0, &seq, &len), 0);
+	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, MSS, 1, &seq, &len), 3);
 	ck_assert_uint_eq(seq, 1200);
 	sb.high_rxt = 1500;
 	/* Rule 4 only once HighACK passed RescueRxt: the highest unSACKed MSS. */
-	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, 2000, MSS, 1, &seq, &len), 0);
+	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1000, 2000, MSS, 1, &seq, &len), 0);
 	tcp_sb_advance(&sb, 1050);
-	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1050, 2000, 2000, MSS, 1, &seq, &len), 4);
+	ck_assert_int_eq(tcp_sb_next_seg(&sb, 1050, 2000, MSS, 1, &seq, &len), 4);
 	ck_assert_uint_eq(seq, 1900);
 	ck_assert_uint_eq(len, 100);
 	/* Across the wrap. */
 	const uint32_t wrap[][2] = {{0xffffffd0u, 0x10}, {0x20, 0x30}, {0x40, 0x50}};
 	board(&sb, wrap, 3);
 	sb.high_rxt = sb.rescue_rxt = 0xffffff00u;
-	ck_assert_int_eq(tcp_sb_next_seg(&sb, 0xffffff00u, 0x100, 0x100, MSS, 0, &seq, &len), 1);
+	ck_assert_int_eq(tcp_sb_next_seg(&sb, 0xffffff00u, 0x100, MSS, 0, &seq, &len), 1);
 	ck_assert_uint_eq(seq, 0xffffff00u);
 	ck_assert_uint_eq(len, MSS);
 	ck_assert_uint_eq(tcp_sb_pipe(&sb, 0xffffff00u, 0x100, MSS), 0x10 + 0x10 + 0xb0);
@@ -255,13 +255,22 @@ static void expect_blocks(const struct tview *v, const uint32_t (*b)[2], int n)
 	}
 }
 
+/* A connection whose peer's SYN carried `opt`. */
+static void open_offering(const uint8_t *opt, size_t len, int active)
+{
+	tc_init(&t, NULL);
+	t.peer_opt = opt;
+	t.peer_opt_len = len;
+	if (active)
+		tc_active_open(&t);
+	else
+		tc_passive_open(&t);
+}
+
 START_TEST(block_order)
 {
 	struct tview v;
-	tc_init(&t, NULL);
-	t.peer_opt = sack_peer_opt;
-	t.peer_opt_len = sizeof(sack_peer_opt);
-	tc_passive_open(&t);
+	open_offering(sack_peer_opt, sizeof(sack_peer_opt), 0);
 	ooo(100, 100, &v);
 	expect_blocks(&v, (const uint32_t[][2]){{100, 200}}, 1);
 	ooo(300, 100, &v);
@@ -289,10 +298,7 @@ END_TEST
 START_TEST(three_blocks_with_timestamps)
 {
 	struct tview v;
-	tc_init(&t, NULL);
-	t.peer_opt = sack_ts_peer_opt;
-	t.peer_opt_len = sizeof(sack_ts_peer_opt);
-	tc_passive_open(&t);
+	open_offering(sack_ts_peer_opt, sizeof(sack_ts_peer_opt), 0);
 	for (uint32_t i = 0; i < 5; i++) {
 		h_clear(&t.h);
 		uint8_t ts[12] = {1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 0};
@@ -313,10 +319,7 @@ START_TEST(resends_only_the_hole)
 {
 	static const uint8_t peer[] = {2, 4, 0, MSS, 1, 1, 4, 2};     /* MSS 100, SACK */
 	struct tview v;
-	tc_init(&t, NULL);
-	t.peer_opt = peer;
-	t.peer_opt_len = sizeof(peer);
-	tc_active_open(&t);
+	open_offering(peer, sizeof(peer), 1);
 	ck_assert_int_eq(tp_sock_send(t.h.stack, t.fd, data, 1000), 1000);
 	ck_assert_uint_eq(count_tcp(&t.h), 10);         /* IW10 */
 	h_clear(&t.h);
