@@ -227,6 +227,10 @@ const struct cli_option vhost_options[] = {
 	{"cc", 0, "NAME", "TCP congestion control: cubic (default), newreno, reno", set_cc},
 	CLI_SWITCH("no-syncookies", 0, "drop SYNs beyond a full SYN queue instead of SYN cookies",
 		   struct vhost_config, no_syncookies),
+	CLI_SWITCH("no-sack", 0, "neither offer nor accept SACK (RFC 2018)", struct vhost_config,
+		   no_sack),
+	CLI_SWITCH("no-timestamps", 0, "neither offer nor accept TCP timestamps (RFC 7323)",
+		   struct vhost_config, no_timestamps),
 	{"control", 0, "PATH", "control socket for `tapir stat` (default /run/tapir/TAP.sock)",
 	 set_control},
 	{NULL, 0, NULL, NULL, NULL},
@@ -432,7 +436,9 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 	}
 	struct tp_stack_config sc = {.seed = seed, .start_time = vh->start, .tcp_msl = cfg->msl,
 				     .tcp_cc = cfg->cc[0] ? cfg->cc : NULL,
-				     .tcp_syncookies = cfg->no_syncookies ? TP_OFF : 0};
+				     .tcp_syncookies = cfg->no_syncookies ? TP_OFF : 0,
+				     .tcp_sack = cfg->no_sack ? TP_OFF : 0,
+				     .tcp_timestamps = cfg->no_timestamps ? TP_OFF : 0};
 	vh->stack = tp_stack_new(&sc);
 	if (!vh->stack)
 		return fail(vh, "creating the stack: %s", strerror(ENOMEM));

@@ -2,7 +2,7 @@
  * vhost.h - the virtual host every tapir command runs: one stack on one TAP,
  * driven by the event loop, with the network flags they all share (--tap,
  * --addr, --host-addr, --mac, --mtu, --gateway, --pcap, --seed, --trace,
- * --msl, --impair, --control), answering `tapir stat` on its control socket.
+ * --msl, --impair, --cc, --no-sack, --no-timestamps, --control), answering `tapir stat` on its control socket.
  *
  * A command puts vhost_options in its cli groups, calls vhost_config_check()
  * after parsing, then vhost_up(), adds its own handlers and timers,
@@ -31,6 +31,7 @@ struct vhost_config {
 	tp_time msl;                /* TCP maximum segment lifetime; 0: the stack's default */
 	char cc[16];                /* congestion control; "": the stack's default (cubic) */
 	int no_syncookies;          /* --no-syncookies: a full SYN queue drops SYNs */
+	int no_sack, no_timestamps; /* --no-sack, --no-timestamps */
 	struct tp_impair_config impair;     /* --impair, applied to both directions */
 	int impair_set, impair_seed_set;
 	FILE *messages;             /* --trace lines and notes; NULL: stdout */

@@ -54,7 +54,8 @@ static void usage(FILE *out)
 	      "         the seq of the last SYN it sent here)  win N (65535)  urg N\n"
 	      "         doff N (data offset field, words)  tcpsum N\n"
 	      "         TCP options, in the order given, padded with EOL: mss N  ws N  sackOK\n"
-	      "         ts VAL ECR  nop  eol  tcpopt HEX (raw bytes)\n"
+	      "         ts VAL ECR  sack LEFT RIGHT (edges like ack; repeat for more\n"
+	      "         blocks)  nop  eol  tcpopt HEX (raw bytes)\n"
 	      "  udp:   udpsum N (0: none)  ulen N (length field)\n"
 	      "Defaults: eth.src the source's host MAC, eth.dst the stack's (broadcast for\n"
 	      "requests and broadcast addresses), ipid counts up per IP line (give fragments of\n"
@@ -113,6 +114,7 @@ static const struct opt opts[] = {
 	{"ws", OPT_TCPOPT, K_TCP, 0, 0},
 	{"sackOK", OPT_TCPOPT, K_TCP, 0, 0},
 	{"ts", OPT_TCPOPT, K_TCP, 0, 0},
+	{"sack", OPT_TCPOPT, K_TCP, 0, 0},
 	{"nop", OPT_TCPOPT, K_TCP, 0, 0},
 	{"eol", OPT_TCPOPT, K_TCP, 0, 0},
 	{"tcpopt", OPT_TCPOPT, K_TCP, 0, 0},

@@ -58,6 +58,9 @@ struct spec {
 	long win, urg, doff, tcpsum, udpsum, ulen;
 	uint8_t tcp_opt[VG_TCP_OPT_MAX];
 	size_t tcp_opt_len;
+	struct vg_seqnum sack[4][2];    /* `sack L R` blocks, resolved when built */
+	int n_sack;
+	size_t sack_off;                /* where their option starts in tcp_opt */
 };
 
 /* The peer's side of one TCP connection: where its next segment starts. */
@@ -105,7 +108,7 @@ long vg_build_frame(struct script *sc, struct spec *s, uint8_t *frame);
 /* "tcp SRC:PORT > DST:PORT FLAGS" / "udp SRC:PORT > DST:PORT" at tok[0..];
  * returns the words used, or -1. */
 int vg_parse_l4_head(struct script *sc, char **tok, int n, struct spec *s);
-/* A TCP option word (mss N, ws N, sackOK, ts VAL ECR, nop, eol, tcpopt HEX)
+/* A TCP option word (mss N, ws N, sackOK, ts VAL ECR, sack L R, nop, eol, tcpopt HEX)
  * at tok[0]: appends it to s->tcp_opt; returns the words used, or -1. */
 int vg_parse_tcp_option(struct script *sc, char **tok, int n, struct spec *s);
 /* "N", "their", "their+N", "their-N" into a TCP number. 0 or -1. */

@@ -150,6 +150,30 @@ int vg_parse_tcp_option(struct script *sc, char **tok, int n, struct spec *s)
 		vg_put32(o + 6, ecr);
 		return append_option(sc, s, o, 10) < 0 ? -1 : 3;
 	}
+	/* sack LEFT RIGHT: one block (RFC 2018 §3); blocks given one after
+	 * another make one option. Edges may be `their+N`, like ack. */
+	if (!strcmp(name, "sack")) {
+		struct vg_seqnum l, r;
+		static const uint8_t head[2] = {5, 2}, block[8];
+		if (n < 3 || vg_parse_seqnum(tok[1], &l) < 0 || vg_parse_seqnum(tok[2], &r) < 0)
+			return vg_fail(sc, "sack wants LEFT RIGHT (N, their, their+N)");
+		if (s->n_sack == 4)
+			return vg_fail(sc, "at most 4 sack blocks");
+		if (s->n_sack && s->sack_off + 2 + 8 * (size_t)s->n_sack != s->tcp_opt_len)
+			return vg_fail(sc, "sack blocks of one option go one after another");
+		if (!s->n_sack) {
+			s->sack_off = s->tcp_opt_len;
+			if (append_option(sc, s, head, 2) < 0)
+				return -1;
+		}
+		if (append_option(sc, s, block, 8) < 0)
+			return -1;
+		s->tcp_opt[s->sack_off + 1] += 8;
+		s->sack[s->n_sack][0] = l;
+		s->sack[s->n_sack][1] = r;
+		s->n_sack++;
+		return 3;
+	}
 	/* tcpopt HEX: any bytes, for malformed option lists */
 	long len = n < 2 ? -1 : vg_parse_hex(tok + 1, 1, o, sizeof(o));
 	if (len < 0)
@@ -261,6 +285,13 @@ static int build_tcp(struct script *sc, const struct spec *s, uint8_t *h, size_t
 	vg_put16(h + 14, s->win >= 0 ? s->win : DEFAULT_WINDOW);
 	vg_put16(h + 18, s->urg >= 0 ? s->urg : 0);
 	memcpy(h + 20, s->tcp_opt, s->tcp_opt_len);          /* the rest stays 0: end of option list */
+	for (int b = 0; b < s->n_sack; b++)
+		for (int e = 0; e < 2; e++) {
+			uint32_t isn = 0;
+			if (s->sack[b][e].their && stack_isn(sc, s, &isn) < 0)
+				return -1;
+			vg_put32(h + 20 + s->sack_off + 2 + 8 * b + 4 * e, isn + (uint32_t)s->sack[b][e].n);
+		}
 	vg_put16(h + 16, s->tcpsum >= 0 ? s->tcpsum : vg_checksum(h, whole, vg_pseudo_sum(s->src, s->dst, 6, whole)));
 	return advance_flow(sc, s, flow, seq, whole - hl);
 }

@@ -4,7 +4,9 @@
  *   tcp.c         connection objects, the 4-tuple and listener hash tables,
  *                 ISNs (RFC 6528), ephemeral ports (RFC 6056), user calls
  *   tcp_input.c   segment arrival, in the order of RFC 9293 §3.10.7
- *   tcp_options.c the options of a received segment
+ *   tcp_options.c options both ways: parsing, building, timestamps (RFC 7323)
+ *   tcp_sack.c    SACK (RFC 2018): the sender's scoreboard, the receiver's blocks
+ *   tcp_recovery.c loss recovery: fast retransmit, NewReno, SACK (RFC 6675)
  *   tcp_cc.c      congestion control algorithms (tcp_cc.h)
  *   tcp_output.c  what to send and when: window, Nagle, SWS, retransmission
  *   tcp_timer.c   RTO (RFC 6298), delayed ACK, persist, 2MSL, idle timeouts
@@ -24,6 +26,7 @@
 #include "ratelimit.h"
 #include "ring.h"
 #include "tcp_cc.h"
+#include "tcp_sack.h"
 #include "tapir/tapir.h"
 #include "timer.h"
 
@@ -51,6 +54,8 @@ const char *tcp_state_name(enum tcp_state s);
 #define TCP_MAX_WSCALE 14           /* RFC 7323 §2.3 */
 #define TCP_OOO_MAX_SEGS 64         /* out-of-order segments held per connection */
 #define TCP_MEM_FLOOR 8192          /* a buffer's room under memory pressure, at least */
+#define TCP_SACK_MAX_BLOCKS 4       /* in one option: (40 - 2) / 8 (RFC 2018 §3) */
+#define TCP_TS_OPT_LEN 12           /* NOP NOP + the 10-byte timestamps option */
 
 /* A parsed segment: header fields in host order plus its options. */
 struct tcp_seg {
@@ -68,6 +73,8 @@ struct tcp_seg {
 	uint8_t sack_ok;
 	uint8_t has_ts;
 	uint32_t ts_val, ts_ecr;
+	uint8_t n_sack;             /* SACK blocks (RFC 2018 §3), as sent */
+	uint32_t sack[TCP_SACK_MAX_BLOCKS][2];
 };
 
 /* One out-of-order run of received bytes, waiting for the gap before it. */
@@ -128,8 +135,25 @@ struct tcp_conn {
 	const struct tcp_cc *cc;    /* how cwnd grows and falls (tcp_cc.h) */
 	struct tcp_cc_state cc_state;
 	uint32_t dupacks;
-	uint32_t recover;           /* NewReno (RFC 6582): highest seq when recovery began */
+	uint32_t recover;           /* NewReno (RFC 6582): highest seq when recovery began;
+				       RFC 6675's RecoveryPoint with SACK */
 	uint8_t in_recovery;
+	uint8_t sack_recovery;      /* in_recovery, driven by the scoreboard (RFC 6675) */
+	/* Proportional rate reduction (RFC 6937) while in SACK recovery */
+	uint32_t prr_delivered, prr_out, prr_recover_fs;
+	uint32_t sack_delivered;    /* DeliveredData of the latest ACK (RFC 6937 §3) */
+
+	/* Options both ends offered on the handshake */
+	uint8_t sack_ok;            /* SACK (RFC 2018 §2) */
+	uint8_t ts_ok;              /* timestamps (RFC 7323 §3.2) */
+	struct tcp_scoreboard sb;   /* what the peer SACKed (tcp_sack.c) */
+	uint32_t sack_recent[TCP_SACK_MAX_BLOCKS];  /* receiver: the latest out-of-order
+						       arrivals, newest first (RFC 2018 §4) */
+	uint8_t sack_recent_n;
+	uint32_t ts_offset;         /* added to the ms clock in our TSval (RFC 7323 §5.4) */
+	uint32_t ts_recent;         /* TS.Recent (RFC 7323 §4.3) */
+	tp_time ts_recent_age;      /* when it was recorded, for PAWS's 24 days (§5.5) */
+	uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK */
 
 	/* ACK policy */
 	uint8_t ack_now;            /* send an ACK on the next output */
@@ -237,8 +261,70 @@ void tcp_child_established(struct tcp_conn *c);
 void tcp_input(struct tp_stack *s, const struct ip_info *ip, const uint8_t *data, size_t len);
 void tcp_segment_arrives(struct tp_stack *s, const struct ip_info *ip, const uint8_t *data, size_t len);
 void tcp_error(struct tp_stack *s, const struct ip_error *e);
+
+/* --- tcp_options.c ----------------------------------------------------- */
 /* Parses options; returns 0 or -1 for a malformed option list. */
 int tcp_parse_options(const uint8_t *opt, size_t len, struct tcp_seg *seg);
+#define TCP_OPT_MAX 40
+/* The options of a SYN or SYN-ACK we send into o; their length. */
+size_t tcp_syn_options(struct tcp_conn *c, uint8_t *o);
+/* The options of any other segment carrying `len` data bytes: timestamps,
+ * then as many SACK blocks as fit. Sets *all_sack when every block the
+ * receiver holds went in. */
+size_t tcp_data_options(struct tcp_conn *c, uint8_t *o, uint32_t len, int *all_sack);
+/* Bytes of options on every data segment (the timestamps), which the
+ * segment size leaves room for (as Linux: MSS - 12 with timestamps). */
+static inline uint32_t tcp_opt_overhead(const struct tcp_conn *c)
+{
+	return c->ts_ok ? TCP_TS_OPT_LEN : 0;
+}
+/* Our TSval now (RFC 7323 §5.4: a ms clock plus a per-connection offset). */
+uint32_t tcp_ts_now(const struct tcp_conn *c);
+/* The options a SYN or SYN-ACK negotiates (RFC 2018 §2, RFC 7323 §2.2, §3.2). */
+void tcp_negotiate_options(struct tcp_conn *c, const struct tcp_seg *seg);
+/* PAWS (RFC 7323 §5.3 R1): 0 to go on, -1 to drop the segment (an ACK is due). */
+int tcp_paws_check(struct tcp_conn *c, const struct tcp_seg *seg);
+/* RFC 7323 §4.3 (3): records TS.Recent from an acceptable segment. */
+void tcp_ts_update_recent(struct tcp_conn *c, const struct tcp_seg *seg);
+/* RTTM (RFC 7323 §4.1): an RTT sample from the echo of an ACK of new data;
+ * returns 1 if one was taken. */
+int tcp_ts_rtt_sample(struct tcp_conn *c, const struct tcp_seg *seg);
+
+/* --- tcp_sack.c (the scoreboard itself: tcp_sack.h) ------------------- */
+/* Takes an ACK's SACK blocks into the scoreboard (after SND.UNA moved):
+ * D-SACKs counted and skipped, blocks outside [SND.UNA, SND.MAX) ignored.
+ * `acked` bytes were newly acknowledged cumulatively. Returns the bytes
+ * SACKed for the first time. */
+uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t acked);
+/* An out-of-order segment from seq is now held: its run leads the next ACK's blocks. */
+void tcp_sack_note_arrival(struct tcp_conn *c, uint32_t seq);
+/* Up to max blocks (NOP NOP SACK) into o: the latest arrival's run first,
+ * then the others most recent first (RFC 2018 §4). Its length (0: none);
+ * *all says whether every held run fitted. */
+size_t tcp_sack_blocks(const struct tcp_conn *c, uint8_t *o, unsigned max, int *all);
+
+/* --- tcp_recovery.c ---------------------------------------------------- */
+/* `acked` new bytes: cwnd growth, or the next step of a recovery. */
+void tcp_congestion_on_ack(struct tcp_conn *c, uint32_t acked);
+/* RFC 5681 §2's duplicate ACK. */
+void tcp_on_duplicate_ack(struct tcp_conn *c);
+/* After the scoreboard took an ACK's SACK blocks: RFC 6675 §5's loss
+ * detection when not in recovery (IsLost(HighACK + 1)). */
+void tcp_sack_check_loss(struct tcp_conn *c);
+/* An RTO: recovery over, scoreboard forgotten (RFC 6675 §5.1, RFC 2018 §8). */
+void tcp_recovery_reset(struct tcp_conn *c);
+/* RFC 6675 §5 (C): one segment NextSeg() picks from the holes, if
+ * cwnd - pipe leaves a segment's room (rules 3-4 with `rules34`). 1 if sent. */
+int tcp_sack_send_hole(struct tcp_conn *c, int rules34);
+/* An ACK during SACK recovery, after the scoreboard took it: the window
+ * for it (RFC 6937), and a resend of the head if its resend was lost. */
+void tcp_recovery_on_ack(struct tcp_conn *c);
+/* RFC 6675 §4 SetPipe(). */
+uint32_t tcp_sack_pipe(const struct tcp_conn *c);
+/* Resending from SND.NXT below SND.MAX (after an RTO): moves SND.NXT past
+ * what the peer SACKed since; returns how many bytes may go from there
+ * before the next SACKed range (UINT32_MAX: no limit). */
+uint32_t tcp_sack_skip(struct tcp_conn *c);
 
 /* --- tcp_output.c ------------------------------------------------------ */
 /* Sends whatever the state, the windows and the buffers allow now. */
@@ -253,6 +339,8 @@ void tcp_send_reset(struct tcp_conn *c);
 void tcp_send_synack_stateless(struct tcp_conn *c);
 /* Retransmits the oldest unacknowledged segment. */
 void tcp_retransmit(struct tcp_conn *c);
+/* Sends [seq, seq + len) again (a SACK hole), with the FIN if it ends there. */
+void tcp_retransmit_range(struct tcp_conn *c, uint32_t seq, uint32_t len);
 void tcp_send_probe(struct tcp_conn *c);
 void tcp_send_keepalive(struct tcp_conn *c);
 uint32_t tcp_rcv_window(struct tcp_conn *c);

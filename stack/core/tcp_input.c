@@ -28,9 +28,11 @@ static void closed_input(struct tp_stack *s, const struct ip_info *ip, const str
 
 static void apply_syn_options(struct tcp_conn *c, const struct tcp_seg *seg)
 {
+	tcp_negotiate_options(c, seg);
 	uint16_t peer_mss = seg->mss ? seg->mss : TCP_DEFAULT_MSS;
 	if (peer_mss < c->mss)
 		c->mss = peer_mss;
+	c->mss = (uint16_t)(c->mss - tcp_opt_overhead(c));   /* room for the timestamps */
 	if (c->mss < 64)
 		c->mss = 64;                        /* a tiny MSS is an attack, not a path */
 	if (seg->wscale >= 0) {
@@ -234,48 +236,6 @@ static int our_fin_acked(const struct tcp_conn *c)
 	return c->fin_sent && c->snd_una == c->fin_seq + 1;
 }
 
-/* Grows the congestion window for `acked` new bytes (RFC 5681 §3.1), or
- * handles the end of a fast recovery (RFC 6582). */
-static void congestion_on_ack(struct tcp_conn *c, uint32_t acked)
-{
-	if (c->in_recovery) {
-		/* A full ACK ends recovery; so does any new ACK for plain Reno,
-		 * which knows nothing of partial ACKs (RFC 6582 §1). */
-		if (seq_geq(c->snd_una, c->recover) || !c->cc->newreno) {
-			c->in_recovery = 0;         /* deflate */
-			c->cwnd = c->ssthresh;
-		} else {
-			/* Partial ACK: the next hole is lost too; resend it now. */
-			tcp_retransmit(c);
-			c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->mss;
-			c->cwnd += c->mss;
-		}
-		return;
-	}
-	if (c->cwnd < c->ssthresh)
-		c->cwnd += acked < c->mss ? acked : c->mss;         /* slow start (ABC, L = 1) */
-	else
-		c->cc->on_ack(c, acked);                            /* congestion avoidance */
-}
-
-static void on_duplicate_ack(struct tcp_conn *c)
-{
-	c->dupacks++;
-	if (c->in_recovery) {
-		c->cwnd += c->mss;                  /* each dup ACK: a segment has left */
-		return;
-	}
-	if (c->dupacks != 3)
-		return;
-	/* RFC 5681 §3.2 fast retransmit; RFC 6582 records where recovery ends. */
-	tp_count(c->stack, TP_STAT_TCP_FAST_RETRANS);
-	c->ssthresh = c->cc->on_loss(c);
-	c->recover = c->snd_max;
-	c->in_recovery = 1;
-	tcp_retransmit(c);
-	c->cwnd = c->ssthresh + 3u * c->mss;
-}
-
 /* RFC 5961 §7: challenge ACKs are rate-limited stack-wide, so a blind
  * attacker cannot make us an ACK amplifier (nor, as in CVE-2016-5696, read
  * the remaining budget to infer sequence numbers: ours is stack-wide too,
@@ -318,13 +278,22 @@ static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 		c->snd_una = seg->ack;
 		if (seq_lt(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
+		tcp_sack_update(c, seg, acked);
+		/* The one segment timed (Karn: never a retransmission), else
+		 * RTTM (RFC 7323 §4.1) from the echo of our clock - which is
+		 * what gives a sample across retransmissions. Not while
+		 * probing a shut window: the echo is then of whatever segment
+		 * last moved TS.Recent, perhaps many probes ago, and one such
+		 * sample inflated the RTO, and the probe interval, to 60 s. */
 		if (c->rtt_active && seq_gt(seg->ack, c->rtt_seq)) {
 			tcp_rtt_sample(c, s->now - c->rtt_start);
 			c->rtt_active = 0;
+		} else if (!c->persist) {
+			tcp_ts_rtt_sample(c, seg);
 		}
 		c->backoff = 0;
 		c->dupacks = 0;
-		congestion_on_ack(c, acked);
+		tcp_congestion_on_ack(c, acked);
 		/* RFC 6298 §5.2-5.3. While persisting, the timer is the persist
 		 * timer: an ACK of the probe (window still shut) must not stop
 		 * it, or nothing probes again and a lost window update leaves
@@ -341,17 +310,23 @@ static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 	} else {
 		uint32_t old_wnd = c->snd_wnd;
 		update_window(c, seg);
+		uint32_t sacked = tcp_sack_update(c, seg, 0);
 		/* RFC 5681 §2: a duplicate ACK carries no data, no window change,
 		 * and arrives while data is outstanding - but not the answer to a
 		 * zero-window probe, which a shut receiver may drop (RFC 9293
 		 * §3.8.6.1): that says nothing of loss, and a fast retransmit
-		 * into a zero window is useless. */
+		 * into a zero window is useless. With SACK blocks it must also
+		 * SACK something new (RFC 6675 §2): a D-SACK or a repeat is no
+		 * sign that another segment left the network. */
 		if (seg->ack == c->snd_una && seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN)) &&
-		    c->snd_wnd == old_wnd && c->snd_max != c->snd_una && !c->persist)
-			on_duplicate_ack(c);
+		    c->snd_wnd == old_wnd && c->snd_max != c->snd_una && !c->persist &&
+		    (!c->sack_ok || !seg->n_sack || sacked))
+			tcp_on_duplicate_ack(c);
 		else
 			c->dupacks = 0;
 	}
+	if (seg->n_sack)
+		tcp_sack_check_loss(c);
 
 	switch (c->state) {
 	case TCP_FIN_WAIT_1:
@@ -445,6 +420,8 @@ static void take_text(struct tcp_conn *c, struct tcp_seg *seg)
 			return;
 		}
 		tp_count(s, TP_STAT_TCP_OOO_IN);
+		if (c->sack_ok)
+			tcp_sack_note_arrival(c, seg->seq);
 		c->ack_now = 1;                     /* RFC 5681 §4.2: a duplicate ACK at once */
 		return;
 	}
@@ -537,6 +514,13 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 		seg->seg_len--;
 	}
 
+	/* PAWS (RFC 7323 §5.3 R1): an old timestamp is an old duplicate. */
+	if (tcp_paws_check(c, seg) < 0) {
+		c->ack_now = 1;
+		tcp_output(c);
+		return;
+	}
+
 	/* first: sequence number */
 	if (!acceptable(c, seg, wnd)) {
 		/* RFC 9293 §3.10.7.4: a zero window still takes ACKs at RCV.NXT. */
@@ -563,6 +547,7 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 		if (seg->seg_len && !(seg->flags & TCP_RST))
 			c->ack_now = 1;
 	}
+	tcp_ts_update_recent(c, seg);           /* RFC 7323 §5.3 R3 */
 	trim_to_window(c, seg, wnd);
 
 	/* second: RST (RFC 5961 §3.2: only an exact hit resets; an in-window
@@ -776,7 +761,7 @@ void tcp_error(struct tp_stack *s, const struct ip_error *e)
 		return;
 	}
 	if (e->err == -EMSGSIZE && e->mtu >= 68) {
-		uint32_t mss = (uint32_t)e->mtu - IP_HDR_LEN - TCP_HDR_LEN;
+		uint32_t mss = (uint32_t)e->mtu - IP_HDR_LEN - TCP_HDR_LEN - tcp_opt_overhead(c);
 		if (mss < c->mss && mss >= 64)
 			c->mss = (uint16_t)mss;     /* RFC 1191 path MTU discovery */
 		return;

@@ -8,8 +8,6 @@
 #include "tcp.h"
 #include "tcp_seq.h"
 
-#define TCP_OPT_MAX 40
-
 /* The window we offer: the free receive buffer, with receiver-side silly
  * window avoidance (RFC 1122 §4.2.3.3 / RFC 9293 §3.8.6.2.2): the right edge
  * only moves by at least min(MSS, half the buffer), and never backwards. */
@@ -27,27 +25,6 @@ uint32_t tcp_rcv_window(struct tcp_conn *c)
 	return space > offered ? space : offered;
 }
 
-static size_t build_syn_options(struct tcp_conn *c, uint8_t *o)
-{
-	size_t n = 0;
-	uint16_t mss = (uint16_t)tcp_mss_for(c->stack, c->raddr);
-	if (c->user_mss && c->user_mss < mss)
-		mss = c->user_mss;
-	o[n++] = 2;                         /* MSS, RFC 9293 §3.7.1 */
-	o[n++] = 4;
-	put_be16(o + n, mss);
-	n += 2;
-	/* Window scale (RFC 7323 §2.2): offered on our SYN, or on the SYN-ACK
-	 * only if the peer offered it first. */
-	if (c->state == TCP_SYN_SENT || c->ws_ok) {
-		o[n++] = 1;                 /* NOP to align */
-		o[n++] = 3;
-		o[n++] = 3;
-		o[n++] = c->rcv_wscale;
-	}
-	return n;
-}
-
 /* Sends one segment: header, options, `len` bytes of the send buffer from
  * sequence `seq`. Returns 0 or a negative errno. */
 static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t len)
@@ -56,7 +33,8 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
 	if (s->trace)
 		tcp_vars_flush(s);      /* the previous segment's state is complete */
 	uint8_t opts[TCP_OPT_MAX];
-	size_t olen = flags & TCP_SYN ? build_syn_options(c, opts) : 0;
+	int all_sack = 1;
+	size_t olen = flags & TCP_SYN ? tcp_syn_options(c, opts) : tcp_data_options(c, opts, len, &all_sack);
 	size_t hl = TCP_HDR_LEN + olen;
 	struct pkb *p = pkb_alloc(PKB_HEADROOM, hl + len);
 	if (!p) {
@@ -92,14 +70,18 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
 	put_be16(h + 16, cksum_finish(cksum_add(sum, h, hl + len)));
 
 	if (flags & TCP_ACK) {
-		c->ack_now = 0;
+		if (all_sack)
+			c->ack_now = 0;
 		c->unacked_segs = 0;
+		c->last_ack_sent = c->rcv_nxt;
 		tp_timer_stop(s, &c->delack_timer);
 	}
 	tp_count(s, TP_STAT_TCP_OUT);
 	if (flags & TCP_RST)
 		tp_count(s, TP_STAT_TCP_RST_OUT);
 	c->bytes_out += len;
+	if (c->sack_recovery)
+		c->prr_out += len;                  /* RFC 6937 */
 	struct ip_send how = {.src = c->laddr, .dst = c->raddr, .proto = IP_PROTO_TCP, .df = 1};
 	int rc = ip_output(s, p, &how);
 	if (s->trace)
@@ -212,6 +194,10 @@ void tcp_output(struct tcp_conn *c)
 		return;
 	}
 	for (;;) {
+		/* RFC 6675 NextSeg rule 1 comes before new data: a lost hole. */
+		if (c->sack_recovery && tcp_sack_send_hole(c, 0))
+			continue;
+		uint32_t room = tcp_sack_skip(c);   /* resending after an RTO */
 		uint32_t flight = c->snd_nxt - c->snd_una;
 		/* RFC 3042 limited transmit: the first two duplicate ACKs each
 		 * let one new segment out beyond cwnd, so a small window still
@@ -219,12 +205,17 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t cwnd = c->cwnd;
 		if (!c->in_recovery && c->dupacks && c->dupacks <= 2)
 			cwnd += c->dupacks * c->mss;
-		uint32_t wnd = c->snd_wnd < cwnd ? c->snd_wnd : cwnd;
-		uint32_t usable = wnd > flight ? wnd - flight : 0;
+		/* In SACK recovery cwnd bounds pipe, not the flight (RFC 6675 §5 (C)). */
+		uint32_t in_net = c->sack_recovery ? tcp_sack_pipe(c) : flight;
+		uint32_t by_cwnd = cwnd > in_net ? cwnd - in_net : 0;
+		uint32_t by_peer = c->snd_wnd > flight ? c->snd_wnd - flight : 0;
+		uint32_t usable = by_cwnd < by_peer ? by_cwnd : by_peer;
 		uint32_t avail = unsent(c);
 		uint32_t len = avail < usable ? avail : usable;
 		if (len > c->mss)
 			len = c->mss;
+		if (len > room)
+			len = room;
 		int fin = fin_ready(c) && len == avail;
 
 		if (len > 0 && len < c->mss) {
@@ -264,6 +255,9 @@ void tcp_output(struct tcp_conn *c)
 		if (fin)
 			break;
 	}
+	/* NextSeg rules 3 and 4, when neither a lost hole nor new data could go. */
+	while (c->sack_recovery && tcp_sack_send_hole(c, 1))
+		;
 	/* Data waits, nothing is in flight, and the window lets nothing go. */
 	if (unsent(c) && c->snd_nxt == c->snd_una)
 		tcp_enter_persist(c);
@@ -305,17 +299,29 @@ void tcp_send_keepalive(struct tcp_conn *c)
  * NewReno partial ACKs). snd_nxt does not move. */
 void tcp_retransmit(struct tcp_conn *c)
 {
-	uint32_t outstanding = c->snd_max - c->snd_una;
-	uint32_t data = outstanding < c->sndbuf.len ? outstanding : c->sndbuf.len;
-	uint32_t len = data < c->mss ? data : c->mss;
+	tcp_retransmit_range(c, c->snd_una, c->mss);
+}
+
+void tcp_retransmit_range(struct tcp_conn *c, uint32_t seq, uint32_t asked)
+{
+	/* Only bytes sent before: up to SND.MAX, and the buffer holds them. */
+	uint32_t off = seq - c->snd_una;
+	uint32_t data = off < c->sndbuf.len ? c->sndbuf.len - off : 0;
+	if (data > c->snd_max - seq)
+		data = c->snd_max - seq;
+	uint32_t len = asked < data ? asked : data;
 	uint8_t flags = TCP_ACK;
-	if (c->fin_sent && len == c->sndbuf.len && seq_gt(c->snd_max, c->snd_una + len))
+	/* The FIN goes with the last of the data, once it has been sent. */
+	if (c->fin_sent && seq + len == c->fin_seq && seq_gt(c->snd_max, c->fin_seq) &&
+	    seq_geq(seq + asked, c->fin_seq))
 		flags |= TCP_FIN;
 	if (len == 0 && !(flags & TCP_FIN))
 		return;
 	if (c->rtt_active && seq_geq(c->rtt_seq, c->snd_una))
 		c->rtt_active = 0;      /* Karn: that sample is now ambiguous */
-	send_segment(c, c->snd_una, flags, len);
+	send_segment(c, seq, flags, len);
 	c->retransmits++;
 	tp_count(c->stack, TP_STAT_TCP_RETRANS);
+	if (!tp_timer_armed(&c->rtx_timer))
+		tcp_arm_rtx(c);
 }

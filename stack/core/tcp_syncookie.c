@@ -120,6 +120,7 @@ void tcp_syncookie_answer(struct tcp_conn *l, const struct ip_info *ip, const st
 	c.user_mss = l->user_mss;
 	c.mss = syncookie_mss(syn->mss);
 	c.ws_ok = syn->wscale >= 0;
+	tcp_negotiate_options(&c, syn);         /* SACK-permitted and timestamps */
 	c.rcv_wscale = c.ws_ok ? tcp_wscale_for(l->rcvbuf.cap) : 0;
 	ring_init(&c.rcvbuf, l->rcvbuf.cap, NULL);
 	c.iss = syncookie_make(s->tcp->cookie_key, s->now, &t, syn);
@@ -155,6 +156,11 @@ int tcp_syncookie_ack(struct tcp_conn *l, const struct ip_info *ip, const struct
 	syn->flags = TCP_SYN;
 	syn->seg_len = 1;
 	syn->wnd = ack->wnd;        /* the SYN's own is lost; the ACK's replaces it at once */
+	/* Timestamps need no bit in the cookie: the ACK carries the option only
+	 * if both offered it (RFC 7323 §3.2), and its TSval stands in for the
+	 * SYN's as TS.Recent. */
+	syn->has_ts = ack->has_ts;
+	syn->ts_val = ack->ts_val;
 	return 1;
 }
 

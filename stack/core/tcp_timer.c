@@ -138,8 +138,7 @@ static void rtx_expired(struct tp_stack *s, struct tp_timer *t)
 	if (first_timeout && !handshake)
 		c->ssthresh = c->cc->on_loss(c);
 	c->cwnd = c->mss;
-	c->in_recovery = 0;
-	c->dupacks = 0;
+	tcp_recovery_reset(c);
 	/* RFC 6298 §5.5-5.7: back off and start again from the oldest. */
 	if (handshake) {
 		c->retransmits++;

@@ -22,7 +22,7 @@ log="$WORK/tapir.out"
 C='10\.0\.0\.1:[0-9]+'
 expect_line "$log" "in +$C > 10\.0\.0\.2:7 \[S\] seq [0-9]+ win [0-9]+ <mss 1460,.*> len 0$"
 expect_line "$log" "out +10\.0\.0\.2:7 > $C \[S\.\] seq [0-9]+ ack [0-9]+ win [0-9]+ <mss 1460[,>]"
-expect_line "$log" "out +10\.0\.0\.2:7 > $C \[P?\.\] seq [0-9]+ ack [0-9]+ win [0-9]+ len 6$"
+expect_line "$log" "out +10\.0\.0\.2:7 > $C \[P?\.\] seq [0-9]+ ack [0-9]+ win [0-9]+ (<nop,nop,ts [0-9]+ [0-9]+> )?len 6$"
 for change in "LISTEN -> SYN_RECEIVED \(SYN received\)" \
 	"SYN_RECEIVED -> ESTABLISHED \(" "ESTABLISHED -> CLOSE_WAIT \(FIN received\)" \
 	"CLOSE_WAIT -> LAST_ACK \(" "LAST_ACK -> CLOSED \(our FIN acknowledged\)"; do

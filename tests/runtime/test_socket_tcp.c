@@ -184,7 +184,7 @@ START_TEST(test_names)
 	ck_assert_int_eq(tapir_getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len), 0);
 	ck_assert_int_eq(nodelay, 1);
 	ck_assert_int_eq(tapir_getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &len), 0);
-	ck_assert_int_eq(mss, 1460);
+	ck_assert_int_eq(mss, 1460 - 12);  /* less the timestamps on every segment, as Linux */
 	tapir_close(sfd);
 	tapir_close(fd);
 	tapir_close(lfd);

@@ -162,6 +162,40 @@ void sim_acceptor_fini(struct sim_acceptor *a);
 /* A connected stream from `side` to the other side's port; returns the fd. */
 int sim_connect(struct simnet *n, enum sim_side side, uint16_t lport, uint16_t rport);
 
+/* --- Bursty loss and one-way transfers (sim_xfer.c) ---------------------- */
+/* A two-state (Gilbert-Elliott) loss filter: each direction enters a bad
+ * state with enter_ppm per frame, leaves it with leave_ppm, and loses every
+ * frame while in it (mean burst 1e6 / leave_ppm frames). */
+struct sim_burst {
+	uint64_t rng[2];
+	uint32_t enter_ppm, leave_ppm;
+	int bad[2];
+	uint64_t dropped;
+};
+void sim_burst_init(struct sim_burst *b, uint64_t seed, uint32_t enter_ppm, uint32_t leave_ppm);
+int sim_burst_filter(void *ctx, enum tp_wire_side from, tp_time now, const uint8_t *frame, size_t len);
+
+struct sim_xfer_options {
+	const char *impair;             /* the wire, both directions */
+	uint64_t seed;
+	uint64_t bytes;                 /* A to B */
+	tp_time limit;                  /* virtual time allowed */
+	const char *cc;                 /* NULL: the default */
+	int no_sack, no_timestamps;
+	uint32_t burst_enter_ppm, burst_leave_ppm;  /* nonzero: bursty loss (sim_burst) */
+	tp_wire_filter_fn filter;       /* or a filter of the test's own */
+	void *filter_ctx;
+};
+struct sim_xfer_result {
+	int complete;                   /* every byte arrived, verified, in time */
+	tp_time elapsed;
+	uint64_t rto, retrans, fast, sack_recovery, sack_rexmit;    /* A's counters */
+	uint64_t paws;                  /* B's PAWS drops */
+	uint64_t lost;                  /* frames the wire or the burst filter lost */
+};
+/* A connects to B and sends `bytes`; B checks each one. */
+void sim_xfer(const struct sim_xfer_options *o, struct sim_xfer_result *r);
+
 /* Adds a test in a case of its own (CK_RUN_CASE=name runs only it), with
  * a generous timeout: the scenarios loop over seeds. */
 void sim_add_case(Suite *s, const char *name, const TTest *test);

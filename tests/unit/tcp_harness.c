@@ -92,7 +92,7 @@ int is_tcp(const struct harness *h, size_t i)
 static void parse_options(const uint8_t *o, size_t n, struct tview *v)
 {
 	v->mss = v->wscale = -1;
-	v->sack_ok = v->has_ts = 0;
+	v->sack_ok = v->has_ts = v->n_sack = 0;
 	for (size_t i = 0; i < n;) {
 		if (o[i] == 0)
 			break;
@@ -110,8 +110,18 @@ static void parse_options(const uint8_t *o, size_t n, struct tview *v)
 			v->wscale = o[i + 2];
 		else if (o[i] == 4 && len == 2)
 			v->sack_ok = 1;
-		else if (o[i] == 8 && len == 10)
+		else if (o[i] == 8 && len == 10) {
 			v->has_ts = 1;
+			v->ts_val = rd32(o + i + 2);
+			v->ts_ecr = rd32(o + i + 6);
+		} else if (o[i] == 5 && len >= 10 && (len - 2) % 8 == 0) {
+			ck_assert_uint_le((len - 2) / 8, 4);
+			v->n_sack = (int)(len - 2) / 8;
+			for (int b = 0; b < v->n_sack; b++) {
+				v->sack[b][0] = rd32(o + i + 2 + 8 * b);
+				v->sack[b][1] = rd32(o + i + 6 + 8 * b);
+			}
+		}
 		i += len;
 	}
 }

@@ -53,6 +53,9 @@ struct tview {
 	uint16_t wnd;
 	int mss, wscale;            /* the options, -1 when absent */
 	int sack_ok, has_ts;
+	uint32_t ts_val, ts_ecr;
+	int n_sack;                 /* SACK blocks, as sent */
+	uint32_t sack[4][2];
 	const uint8_t *data;        /* into the captured frame */
 	size_t len;
 	int df;                     /* IP "don't fragment" */

@@ -69,6 +69,10 @@
 	X(TCP_RETRANS, "tcp.retrans", "segments retransmitted")                    \
 	X(TCP_RTO, "tcp.rto", "retransmission timeouts")                           \
 	X(TCP_FAST_RETRANS, "tcp.fast_retrans", "fast retransmits (3 duplicate ACKs)") \
+	X(TCP_SACK_RECOVERY, "tcp.sack_recovery", "loss recoveries driven by SACK (RFC 6675)") \
+	X(TCP_SACK_REXMIT, "tcp.sack_rexmit", "segments resent from the SACK scoreboard") \
+	X(TCP_DSACK_RCVD, "tcp.dsack_rcvd", "D-SACK blocks received (RFC 2883)")     \
+	X(TCP_PAWS_DROPS, "tcp.paws_drops", "segments dropped by PAWS, ACK sent (RFC 7323 §5)") \
 	X(TCP_TIMEOUTS, "tcp.timeouts", "connections ended by too many retransmissions") \
 	X(TCP_DELAYED_ACKS, "tcp.delayed_acks", "ACKs sent by the delayed-ACK timer") \
 	X(TCP_OOO_IN, "tcp.ooo_in", "out-of-order segments queued")               \

@@ -77,7 +77,11 @@ struct tp_stack_config {
 	uint32_t tcp_challenge_ack_rate;    /* RFC 5961 challenge ACKs per second, stack-wide [1000] */
 	const char *tcp_cc;         /* congestion control: "reno", "newreno", "cubic" [cubic];
 				       an unknown name makes tp_stack_new() fail with EINVAL */
+	/* Switches: 0 = the default in brackets, 1 = on, TP_OFF = off. */
+	uint8_t tcp_sack;           /* SACK (RFC 2018, RFC 6675 recovery) [on] */
+	uint8_t tcp_timestamps;     /* timestamps, RTTM and PAWS (RFC 7323) [on] */
 };
+#define TP_OFF 2                /* a switch turned off (0 is the default, 1 on) */
 
 /* Fills in defaults for every zero field. */
 void tp_stack_config_defaults(struct tp_stack_config *cfg);
