@@ -678,6 +678,20 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 	tcp_output(c);
 }
 
+/* May a SYN reopen c, a 4-tuple in TIME_WAIT (RFC 9293 §3.6.1 MAY-2,
+ * RFC 6191 §2)? When both incarnations use timestamps, a newer TSval says
+ * the SYN is new (or an equal one with a higher sequence number); without
+ * them, a sequence number above the old RCV.NXT does. */
+static int syn_reopens_time_wait(const struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	if (c->ts_ok && seg->has_ts && c->stack->cfg.tcp_timestamps != TP_OFF) {
+		if (seq_gt(seg->ts_val, c->ts_recent))
+			return 1;
+		return seg->ts_val == c->ts_recent && seq_gt(seg->seq, c->rcv_nxt);
+	}
+	return seq_gt(seg->seq, c->rcv_nxt);
+}
+
 void tcp_segment_arrives(struct tp_stack *s, const struct ip_info *ip, const uint8_t *d, size_t len)
 {
 	tp_count(s, TP_STAT_TCP_IN);
@@ -707,10 +721,8 @@ void tcp_segment_arrives(struct tp_stack *s, const struct ip_info *ip, const uin
 	seg.seg_len = seg.len + !!(seg.flags & TCP_SYN) + !!(seg.flags & TCP_FIN);
 
 	struct tcp_conn *c = tcp_lookup(s, ip->dst, seg.dport, ip->src, seg.sport);
-	/* RFC 9293 §3.10.7.4 note / RFC 6191: a new SYN above the old sequence
-	 * space may reopen a connection in TIME_WAIT. */
 	if (c && c->state == TCP_TIME_WAIT && (seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
-	    seq_gt(seg.seq, c->rcv_nxt) && tcp_lookup_listener(s, ip->dst, seg.dport)) {
+	    syn_reopens_time_wait(c, &seg) && tcp_lookup_listener(s, ip->dst, seg.dport)) {
 		tp_count(s, TP_STAT_TCP_TIME_WAIT_REUSE);
 		s->tcp->isn_floor = c->snd_max;     /* the new ISN goes above it (tcp_child_new) */
 		s->tcp->isn_floor_set = 1;
