@@ -99,7 +99,7 @@ start_tapir() {
 	ip netns exec "$NS" "$TAPIR" "$@" >"$log.out" 2>"$log.err" &
 	TAPIR_PID=$!
 	STARTED+=("$TAPIR_PID")
-	if ! wait_until 100 grep -q ' up on ' "$log.out"; then
+	if ! wait_until 100 grep -qs ' up on ' "$log.out"; then
 		cat "$log.out" "$log.err" >&2
 		fail "tapir did not come up within 10 s"
 	fi

@@ -24,7 +24,7 @@ for rate in 1 5; do
 		fail "nft rule"
 	start_tapir "$WORK/tapir$rate" --impair "delay=1ms,reorder=2%,seed=$rate"
 	start=$(date +%s.%N)
-	in_ns timeout 240 nc -N 10.0.0.2 7 <"$WORK/echo.in" >"$WORK/echo.out" || fail "nc to echo failed"
+	in_ns timeout 400 nc -N 10.0.0.2 7 <"$WORK/echo.in" >"$WORK/echo.out" || fail "nc to echo failed"
 	end=$(date +%s.%N)
 	same_content "echo, $rate % loss" "$WORK/echo.in" "$WORK/echo.out"
 	awk -v s="$start" -v e="$end" -v mb="$MB" \
