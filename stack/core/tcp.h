@@ -167,6 +167,7 @@ struct tcp_conn {
 	tp_time ka_idle, ka_intvl;
 	uint32_t ka_cnt, ka_probes;
 	tp_time last_rcv;           /* when the peer last sent anything */
+	tp_time last_data_sent;     /* when we last sent data (cwnd after idle, RFC 5681 §4.1) */
 
 	/* Statistics for `tapir stat` */
 	uint64_t bytes_in, bytes_out, retransmits;
@@ -344,6 +345,13 @@ void tcp_retransmit_range(struct tcp_conn *c, uint32_t seq, uint32_t len);
 void tcp_send_probe(struct tcp_conn *c);
 void tcp_send_keepalive(struct tcp_conn *c);
 uint32_t tcp_rcv_window(struct tcp_conn *c);
+/* RFC 6928: the initial window, IW10 bounded by 14600 bytes (§2). */
+static inline uint32_t tcp_initial_window(const struct tcp_conn *c)
+{
+	uint32_t iw = 10u * c->mss;
+	uint32_t cap = 14600 > 2u * c->mss ? 14600 : 2u * c->mss;
+	return iw < cap ? iw : cap;
+}
 /* What we last told the peer it may send beyond RCV.NXT (RCV.WND). */
 static inline uint32_t tcp_offered_window(const struct tcp_conn *c)
 {

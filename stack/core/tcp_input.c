@@ -43,10 +43,7 @@ static void apply_syn_options(struct tcp_conn *c, const struct tcp_seg *seg)
 		c->snd_wscale = 0;
 		c->rcv_wscale = 0;
 	}
-	/* RFC 6928: IW10, bounded by 14600 bytes (RFC 6928 §2). */
-	uint32_t iw = 10u * c->mss;
-	uint32_t cap = 14600 > 2u * c->mss ? 14600 : 2u * c->mss;
-	c->cwnd = iw < cap ? iw : cap;
+	c->cwnd = tcp_initial_window(c);
 	c->ssthresh = UINT32_MAX / 2;
 	c->cc->init(c);
 }

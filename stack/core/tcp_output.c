@@ -42,8 +42,10 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
 		return -ENOMEM;
 	}
 	uint8_t *h = pkb_put(p, hl + len);
-	if (len)
+	if (len) {
 		ring_peek(&c->sndbuf, seq - c->snd_una, h + hl, len);
+		c->last_data_sent = c->stack->now;
+	}
 
 	uint32_t wnd = 0;
 	if (!(flags & TCP_RST)) {
@@ -181,6 +183,23 @@ static void start_rtt(struct tcp_conn *c, uint32_t seq)
 	}
 }
 
+/* RFC 5681 §4.1: after no data went out for longer than the RTO, the ACK
+ * clock has stopped and cwnd no longer says what the path takes: send no
+ * more than the restart window, min(IW, cwnd), and let CUBIC start a new
+ * epoch (RFC 9438 §5.8), rather than burst a whole old window at once. */
+static void restart_after_idle(struct tcp_conn *c)
+{
+	if (c->snd_una != c->snd_max || !c->last_data_sent || !unsent(c) ||
+	    c->stack->now - c->last_data_sent <= c->rto)
+		return;
+	uint32_t rw = tcp_initial_window(c);
+	if (c->cwnd > rw) {
+		c->cwnd = rw;
+		tp_count(c->stack, TP_STAT_TCP_CWND_RESTART);
+	}
+	c->cc_state.epoch = 0;
+}
+
 void tcp_output(struct tcp_conn *c)
 {
 	if (!synchronized(c) || c->state == TCP_TIME_WAIT) {
@@ -193,6 +212,7 @@ void tcp_output(struct tcp_conn *c)
 		}
 		return;
 	}
+	restart_after_idle(c);
 	for (;;) {
 		/* RFC 6675 NextSeg rule 1 comes before new data: a lost hole. */
 		if (c->sack_recovery && tcp_sack_send_hole(c, 0))

@@ -146,6 +146,27 @@ START_TEST(limited_transmit)
 }
 END_TEST
 
+/* RFC 5681 §4.1: ten segments acknowledged in slow start leave cwnd at 20;
+ * after an idle period within the RTO all twenty may go at once, after one
+ * longer than the RTO only the restart window, min(IW, cwnd) = 10. */
+START_TEST(restart_after_idle)
+{
+	static const tp_time idle[] = {TP_MSEC(100), TP_SEC(5)};
+	struct tconn t;
+	uint32_t first;
+	ten_in_flight(&t, "cubic", &first);
+	for (uint32_t i = 1; i <= 10; i++)          /* one ACK each: +1 MSS each */
+		tc_send(&t, F_ACK, t.pnxt, first + i * MSS, NULL, 0);
+	h_advance(&t.h, idle[_i]);
+	h_clear(&t.h);
+	static uint8_t more[30 * MSS];
+	ck_assert_int_eq(tp_sock_send(t.h.stack, t.fd, more, sizeof(more)), (int)sizeof(more));
+	ck_assert_uint_eq(count_tcp(&t.h), _i ? 10 : 20);
+	ck_assert_uint_eq(tp_stat(t.h.stack, TP_STAT_TCP_CWND_RESTART), (uint64_t)_i);
+	tc_fini(&t);
+}
+END_TEST
+
 START_TEST(unknown_algorithm_refused)
 {
 	struct tconn t;
@@ -167,6 +188,7 @@ static Suite *cc_suite(void)
 	tcase_add_loop_test(tc, three_duplicate_acks, 0, 3);
 	tcase_add_loop_test(tc, partial_ack, 0, 3);
 	tcase_add_test(tc, limited_transmit);
+	tcase_add_loop_test(tc, restart_after_idle, 0, 2);
 	tcase_add_test(tc, unknown_algorithm_refused);
 	suite_add_tcase(s, tc);
 	return s;

@@ -69,6 +69,7 @@
 	X(TCP_RETRANS, "tcp.retrans", "segments retransmitted")                    \
 	X(TCP_RTO, "tcp.rto", "retransmission timeouts")                           \
 	X(TCP_FAST_RETRANS, "tcp.fast_retrans", "fast retransmits (3 duplicate ACKs)") \
+	X(TCP_CWND_RESTART, "tcp.cwnd_restart", "cwnd cut to the restart window after idle (RFC 5681 §4.1)") \
 	X(TCP_SACK_RECOVERY, "tcp.sack_recovery", "loss recoveries driven by SACK (RFC 6675)") \
 	X(TCP_SACK_REXMIT, "tcp.sack_rexmit", "segments resent from the SACK scoreboard") \
 	X(TCP_DSACK_RCVD, "tcp.dsack_rcvd", "D-SACK blocks received (RFC 2883)")     \
