@@ -106,7 +106,8 @@ def main():
     # Aimed at the live connections fuzz_world builds (peer port -> our port).
     F, S, R, P, A = 1, 2, 4, 8, 16
     conns = [(40001, 80), (40002, 80), (40003, 80), (40004, 80), (40005, 80), (40006, 80),
-             (40007, 80), (40008, 7), (9000, 5555), (9001, 5556)]
+             (40007, 80), (40008, 7), (9000, 5555), (9001, 5556), (41001, 81), (41002, 81),
+             (41003, 81)]
     for sport, dport in conns:
         segs = [
             tcp_frame(sport, dport, 0, 0, A | P, b"hello"),
@@ -124,6 +125,33 @@ def main():
         frames_inputs.append(frame_record(segs[0], FIX_ALL) + sockop_record(0, 200, 1) +
                              sockop_record(0x40, 50, 3) + frame_record(segs[1], FIX_ALL, 4) +
                              sockop_record(0x80, 0, 6))
+    # SYN cookies: port 81's SYN queue is full. With FIX_SEQ an ACK to a
+    # listener has its ack taken as an offset from the cookie for a SYN with
+    # the ACK's own options: offset 0 is the valid cookie, others fail.
+    syn_opts = bytes([2, 4, 5, 0xB4, 4, 2, 1, 3, 3, 7])
+    mss_only = bytes([2, 4, 2, 0x18])
+    for port in (42001, 42002):
+        for opts in (syn_opts, mss_only, b""):
+            pad = opts + bytes(-len(opts) % 4)
+            frames_inputs.append(b"".join(frame_record(s, FIX_ALL, st) for s, st in [
+                (tcp_frame(port, 81, 1000, 0, S, opts=pad), 0),
+                (tcp_frame(port, 81, 1001, 0, A | P, b"GET /", opts=pad), 2),
+                (tcp_frame(port, 81, 1001, 1, A, opts=pad), 0),
+                (tcp_frame(port, 81, 1006, 0, A | F, opts=pad), 1),
+            ]))
+    # A valid cookie ACK long after (the cookie expired), and one with a FIN.
+    frames_inputs.append(frame_record(tcp_frame(42003, 81, 7, 0, S), FIX_ALL) +
+                         frame_record(tcp_frame(42003, 81, 8, 0, A | F, b"late"), FIX_ALL, 6) +
+                         frame_record(tcp_frame(42003, 81, 8, 0, A | F, b"late"), FIX_ALL, 7))
+    # A SYN flood at port 80: its queue overflows into cookies too.
+    frames_inputs.append(b"".join(frame_record(tcp_frame(43000 + i, 80, i, 0, S, opts=syn_opts + bytes(2)),
+                                               FIX_ALL) for i in range(8)))
+    # The memory budget: big sends on every descriptor, then data from peers.
+    frames_inputs.append(b"".join(sockop_record(0x40 | w, 255) for w in range(24)) +
+                         b"".join(frame_record(tcp_frame(sp, dp, 0, 0, A | P, b"m" * 1000), FIX_ALL)
+                                  for sp, dp in conns) +
+                         b"".join(frame_record(tcp_frame(44000 + i, 80, 0, 0, S), FIX_ALL)
+                                  for i in range(4)))
     # Socket calls on every descriptor, and time passing.
     frames_inputs.append(b"".join(sockop_record(w, a, w % 8) for w in range(0, 256, 7)
                                   for a in (0, 33, 255)))
