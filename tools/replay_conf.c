@@ -262,15 +262,8 @@ static char *trim(char *s)
 	return s;
 }
 
-int tp_replay_config_load(struct tp_replay_config *cfg, const char *path, char *err, size_t errlen)
+int tp_replay_config_parse(struct tp_replay_config *cfg, FILE *f, const char *name, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		if (errno == ENOENT)
-			return -2;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	char *line = NULL, why[160];
 	size_t cap = 0;
 	ssize_t got;
@@ -278,7 +271,7 @@ int tp_replay_config_load(struct tp_replay_config *cfg, const char *path, char *
 	while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (strlen(line) != (size_t)got) {
-			snprintf(err, errlen, "%s:%d: NUL byte in line", path, lineno);
+			snprintf(err, errlen, "%s:%d: NUL byte in line", name, lineno);
 			rc = -1;
 			break;
 		}
@@ -290,22 +283,35 @@ int tp_replay_config_load(struct tp_replay_config *cfg, const char *path, char *
 			continue;
 		char *eq = strchr(text, '=');
 		if (!eq) {
-			snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
+			snprintf(err, errlen, "%s:%d: expected 'key = value'", name, lineno);
 			rc = -1;
 			break;
 		}
 		*eq = '\0';
 		char *key = trim(text), *value = trim(eq + 1);
 		if (tp_replay_config_set(cfg, key, value, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			snprintf(err, errlen, "%s:%d: %s", name, lineno, why);
 			rc = -1;
 		}
 	}
 	if (rc == 0 && ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
+		snprintf(err, errlen, "%s: read error", name);
 		rc = -1;
 	}
 	free(line);
+	return rc;
+}
+
+int tp_replay_config_load(struct tp_replay_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return -2;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = tp_replay_config_parse(cfg, f, path, err, errlen);
 	fclose(f);
 	return rc;
 }

@@ -6,8 +6,10 @@
                 hand-made records aimed at fuzz_world's live connections
   decode/       every distinct frame in the pcaps, either direction
   tcp_options/  every distinct TCP option list in the pcaps, and a few more
+  replay_conf/  every vector sidecar pcaps/*.conf
+  ladder_vars/  hand-made CAPTURE.vars sidecars, each after a --vars list line
 
-Usage: tests/fuzz/make_corpus.py   (from anywhere; rewrites the three folders)
+Usage: tests/fuzz/make_corpus.py   (from anywhere; rewrites these folders)
 """
 import glob
 import hashlib
@@ -162,8 +164,32 @@ def main():
     option_inputs |= {b"", bytes([1, 1, 0]), bytes([2, 4, 5, 0xB4, 3, 3, 15, 4, 2]),
                       bytes([8, 10]) + bytes(8), bytes([5, 10]) + bytes(8), bytes([30, 1])}
     write_set(os.path.join(HERE, "corpus", "tcp_options"), sorted(option_inputs))
-    print("frames %d, decode %d, tcp_options %d" % (len(frames_inputs), len(decode_inputs),
-                                                    len(option_inputs)))
+    confs = []
+    for path in sorted(glob.glob(os.path.join(PCAPS, "*.conf"))):
+        with open(path, "rb") as f:
+            confs.append(f.read())
+    write_set(os.path.join(HERE, "corpus", "replay_conf"), confs)
+    write_set(os.path.join(HERE, "corpus", "ladder_vars"), ladder_vars_seeds())
+    print("frames %d, decode %d, tcp_options %d, replay_conf %d" % (
+        len(frames_inputs), len(decode_inputs), len(option_inputs), len(confs)))
+
+
+def ladder_vars_seeds():
+    """fuzz_ladder_vars inputs: the --vars list, a newline, the sidecar."""
+    head = b"# tapir-vars 1\n# a comment\n"
+    lines = [
+        b"7 out state=ESTABLISHED snd.una=1731086362 snd.nxt=1731086462 snd.wnd=65535 rcv.nxt=5001 "
+        b"rcv.wnd=65535 cwnd=1000 ssthresh=inf srtt=100000 rto=300000 timers=rtx:300000\n",
+        b"4 in state=CLOSED\n",
+        b"0 out state=SYN_SENT snd.una=1 snd.nxt=2 timers=rtx:1000000,keepalive:7200000000\n",
+        b"1 in state=ESTABLISHED rcv.nxt=4294967295 rcv.wnd=0 srtt=1500 rto=201500 "
+        b"timers=persist:400000,delack:40000 future.key=1\r\n",
+        b"9 in state=TIME_WAIT timers=2msl:60000000,wait:1\n",
+    ]
+    body = head + b"".join(lines)
+    return [b"all\n" + body, b"\n" + body, b"snd.una,cwnd,timers\n" + body, b"STATE,rto\n" + body,
+            b"cwnd,\n" + body, b"all\n" + head + lines[0] + lines[0], b"all\n" + head + b"\n\n",
+            b"all\n# tapir-vars 2\n" + lines[1]]
 
 
 if __name__ == "__main__":
