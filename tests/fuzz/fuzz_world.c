@@ -587,7 +587,12 @@ void fuzz_world_sockop(struct fuzz_world *w, uint8_t which, uint8_t arg)
 		static const enum tp_sockopt opts[] = {TP_SO_RCVBUF, TP_SO_SNDBUF, TP_SO_LINGER,
 						       TP_TCP_NODELAY, TP_TCP_MAXSEG, TP_SO_KEEPALIVE,
 						       TP_TCP_KEEPIDLE, TP_SO_REUSEADDR};
-		tp_sock_setopt(s, fd, opts[arg & 7], arg >> 3);
+		/* Buffer sizes in 2 KiB steps up to 62 KiB: past TCP_MEM_FLOOR,
+		 * where the memory budget limits a buffer (tcp_buf_room). */
+		int v = arg >> 3;
+		if (opts[arg & 7] == TP_SO_RCVBUF || opts[arg & 7] == TP_SO_SNDBUF)
+			v <<= 11;
+		tp_sock_setopt(s, fd, opts[arg & 7], v);
 		break;
 	}
 	default: {

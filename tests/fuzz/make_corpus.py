@@ -154,6 +154,15 @@ def main():
                                   for sp, dp in conns) +
                          b"".join(frame_record(tcp_frame(44000 + i, 80, 0, 0, S), FIX_ALL)
                                   for i in range(4)))
+    # Buffers past TCP_MEM_FLOOR, where the budget limits them: 62 KiB send
+    # buffers filled, and a child of port 80 (62 KiB receive buffer) fed.
+    frames_inputs.append(b"".join(sockop_record(0xC0 | w, 0xF9) + sockop_record(0x40 | w, 255) * 4
+                                  for w in range(2, 12)))
+    frames_inputs.append(sockop_record(0xC0, 0xF8) +
+                         frame_record(tcp_frame(45000, 80, 0, 0, S, opts=syn_opts + bytes(2)), FIX_ALL) +
+                         frame_record(tcp_frame(45000, 80, 0, 1, A), FIX_ALL) +
+                         b"".join(frame_record(tcp_frame(45000, 80, 0, 0, A | P, b"r" * 1400), FIX_ALL)
+                                  for _ in range(30)))
     # Socket calls on every descriptor, and time passing.
     frames_inputs.append(b"".join(sockop_record(w, a, w % 8) for w in range(0, 256, 7)
                                   for a in (0, 33, 255)))
