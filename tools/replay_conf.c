@@ -28,7 +28,7 @@ const struct tp_replay_key tp_replay_conf_keys[] = {
 	{"announce", "yes|no", "does the capture hold the stack's start-up gratuitous ARP (default yes)"},
 	{"icmp_rate", "N", "ICMP errors per second (stack default 100)"},
 	{"icmp_burst", "N", "ICMP error bucket depth (stack default 50)"},
-	{"arp_cache_size", "N", "ARP cache entries (stack default 128)"},
+	{"arp_cache_size", "N", "ARP cache entries, 1..65536 (stack default 128)"},
 	{"reass_mem_limit", "N", "bytes held for IP reassembly (stack default 1 MiB)"},
 	{"ttl", "N", "default TTL of datagrams sent (stack default 64)"},
 	{"tcp_msl_ms", "N", "TCP maximum segment lifetime; TIME_WAIT lasts 2 MSL (stack default 30000)"},
@@ -123,7 +123,8 @@ static const struct {
 } stack_numbers[] = {
 	{"icmp_rate", STACK_FIELD(icmp_rate), 1, UINT32_MAX, 0},
 	{"icmp_burst", STACK_FIELD(icmp_burst), 1, UINT32_MAX, 0},
-	{"arp_cache_size", STACK_FIELD(arp_cache_size), 1, UINT32_MAX, 0},
+	/* Allocated whole at start-up: a bigger cache is a typo, not a test. */
+	{"arp_cache_size", STACK_FIELD(arp_cache_size), 1, 65536, 0},
 	{"reass_mem_limit", STACK_FIELD(reass_mem_limit), 1, UINT32_MAX, 0},
 	{"tcp_msl_ms", STACK_FIELD(tcp_msl), 1, 3600 * 1000, 1},
 	{"tcp_delack_ms", STACK_FIELD(tcp_delack), 1, 200, 1},
