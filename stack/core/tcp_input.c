@@ -116,7 +116,11 @@ static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const str
 	}
 	if (tcp_child_admit(l) < 0)
 		return;
-	if (l->syn_len >= s->cfg.tcp_syn_backlog) {
+	/* A SYN that reopens a TIME_WAIT 4-tuple (tcp_segment_arrives) needs an
+	 * ISN above the old incarnation's sequence space (RFC 6191 §2), which a
+	 * cookie's cannot promise: it gets a child even past the SYN queue's
+	 * bound, in the place of the connection it ended (as Linux). */
+	if (l->syn_len >= s->cfg.tcp_syn_backlog && !s->tcp->isn_floor_set) {
 		tcp_syncookie_answer(l, ip, seg);
 		return;
 	}
