@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_file.h"
 #include "ladder.h"
 #include "tapir/sock.h"
 
@@ -92,19 +93,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < n_ids; i++)
 		check(ids[i] >= 0 && ids[i] < LADDER_NVARS, "variable id");
 
-	/* fmemopen wants a buffer of its own, and no zero size. */
-	uint8_t *copy = malloc(file_len + 1);
-	if (!copy)
+	struct fuzz_file ff;
+	if (fuzz_file_open(&ff, file, file_len) < 0)
 		return 0;
-	memcpy(copy, file, file_len);
-	FILE *g = file_len ? fmemopen(copy, file_len, "r") : fopen("/dev/null", "r");
-	if (!g) {
-		free(copy);
-		return 0;
-	}
 	struct ladder_vars v;
-	int rc = ladder_vars_parse(&v, g, "fuzz.vars", err, sizeof(err));
-	fclose(g);
+	int rc = ladder_vars_parse(&v, ff.f, "fuzz.vars", err, sizeof(err));
+	fuzz_file_close(&ff);
 	if (rc < 0) {
 		check_err(err, sizeof(err));
 	} else {
@@ -117,6 +111,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			draw(&v, ids, n_ids, out);
 	}
 	ladder_vars_free(&v);
-	free(copy);
 	return 0;
 }

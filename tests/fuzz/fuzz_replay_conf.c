@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_file.h"
 #include "replay.h"
 #include "replay_client.h"
 
@@ -52,21 +53,14 @@ static void build(const struct tp_replay_config *cfg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256];
-	uint8_t *copy = malloc(size + 1);
-	if (!copy)
+	struct fuzz_file ff;
+	if (fuzz_file_open(&ff, data, size) < 0)
 		return 0;
-	memcpy(copy, data, size);
-	FILE *f = size ? fmemopen(copy, size, "r") : fopen("/dev/null", "r");
-	if (!f) {
-		free(copy);
-		return 0;
-	}
 	struct tp_replay_config cfg;
 	tp_replay_config_init(&cfg);
 	err[0] = '\0';
-	int rc = tp_replay_config_parse(&cfg, f, "fuzz.conf", err, sizeof(err));
-	fclose(f);
-	free(copy);
+	int rc = tp_replay_config_parse(&cfg, ff.f, "fuzz.conf", err, sizeof(err));
+	fuzz_file_close(&ff);
 	check(strnlen(err, sizeof(err)) < sizeof(err), "error unterminated");
 	check(rc == 0 || (rc == -1 && err[0]), "a failure without a reason");
 	check(cfg.n_clients >= 0 && cfg.n_clients <= TP_REPLAY_MAX_CLIENTS, "too many clients");
