@@ -84,6 +84,9 @@ void tp_replay_config_init(struct tp_replay_config *cfg);
 int tp_replay_config_set(struct tp_replay_config *cfg, const char *key, const char *value,
 			 char *err, size_t errlen);
 
+/* Reads sidecar lines from f (`name` heads the error messages). Returns 0,
+ * or -1 with "name:line: reason" in err. */
+int tp_replay_config_parse(struct tp_replay_config *cfg, FILE *f, const char *name, char *err, size_t errlen);
 /* Reads a sidecar file. Returns 0, -2 if it does not exist (not an error by
  * itself: flags may say everything), or -1 with "path:line: reason" in err. */
 int tp_replay_config_load(struct tp_replay_config *cfg, const char *path, char *err, size_t errlen);

@@ -28,7 +28,7 @@ const struct tp_replay_key tp_replay_conf_keys[] = {
 	{"announce", "yes|no", "does the capture hold the stack's start-up gratuitous ARP (default yes)"},
 	{"icmp_rate", "N", "ICMP errors per second (stack default 100)"},
 	{"icmp_burst", "N", "ICMP error bucket depth (stack default 50)"},
-	{"arp_cache_size", "N", "ARP cache entries (stack default 128)"},
+	{"arp_cache_size", "N", "ARP cache entries, 1..65536 (stack default 128)"},
 	{"reass_mem_limit", "N", "bytes held for IP reassembly (stack default 1 MiB)"},
 	{"ttl", "N", "default TTL of datagrams sent (stack default 64)"},
 	{"tcp_msl_ms", "N", "TCP maximum segment lifetime; TIME_WAIT lasts 2 MSL (stack default 30000)"},
@@ -123,7 +123,8 @@ static const struct {
 } stack_numbers[] = {
 	{"icmp_rate", STACK_FIELD(icmp_rate), 1, UINT32_MAX, 0},
 	{"icmp_burst", STACK_FIELD(icmp_burst), 1, UINT32_MAX, 0},
-	{"arp_cache_size", STACK_FIELD(arp_cache_size), 1, UINT32_MAX, 0},
+	/* Allocated whole at start-up: a bigger cache is a typo, not a test. */
+	{"arp_cache_size", STACK_FIELD(arp_cache_size), 1, 65536, 0},
 	{"reass_mem_limit", STACK_FIELD(reass_mem_limit), 1, UINT32_MAX, 0},
 	{"tcp_msl_ms", STACK_FIELD(tcp_msl), 1, 3600 * 1000, 1},
 	{"tcp_delack_ms", STACK_FIELD(tcp_delack), 1, 200, 1},
@@ -262,15 +263,8 @@ static char *trim(char *s)
 	return s;
 }
 
-int tp_replay_config_load(struct tp_replay_config *cfg, const char *path, char *err, size_t errlen)
+int tp_replay_config_parse(struct tp_replay_config *cfg, FILE *f, const char *name, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		if (errno == ENOENT)
-			return -2;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	char *line = NULL, why[160];
 	size_t cap = 0;
 	ssize_t got;
@@ -278,7 +272,7 @@ int tp_replay_config_load(struct tp_replay_config *cfg, const char *path, char *
 	while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (strlen(line) != (size_t)got) {
-			snprintf(err, errlen, "%s:%d: NUL byte in line", path, lineno);
+			snprintf(err, errlen, "%s:%d: NUL byte in line", name, lineno);
 			rc = -1;
 			break;
 		}
@@ -290,22 +284,35 @@ int tp_replay_config_load(struct tp_replay_config *cfg, const char *path, char *
 			continue;
 		char *eq = strchr(text, '=');
 		if (!eq) {
-			snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
+			snprintf(err, errlen, "%s:%d: expected 'key = value'", name, lineno);
 			rc = -1;
 			break;
 		}
 		*eq = '\0';
 		char *key = trim(text), *value = trim(eq + 1);
 		if (tp_replay_config_set(cfg, key, value, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			snprintf(err, errlen, "%s:%d: %s", name, lineno, why);
 			rc = -1;
 		}
 	}
 	if (rc == 0 && ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
+		snprintf(err, errlen, "%s: read error", name);
 		rc = -1;
 	}
 	free(line);
+	return rc;
+}
+
+int tp_replay_config_load(struct tp_replay_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return -2;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = tp_replay_config_parse(cfg, f, path, err, errlen);
 	fclose(f);
 	return rc;
 }

@@ -11,6 +11,7 @@
  *   tcp_output.c  what to send and when: window, Nagle, SWS, retransmission
  *   tcp_timer.c   RTO (RFC 6298), delayed ACK, persist, 2MSL, idle timeouts
  *   tcp_syncookie.c  SYN cookies (RFC 4987 §3.6), when a SYN queue overflows
+ *   tcp_vars.c    the variables' snapshots for the trace (TP_TRACE_TCP_VARS)
  *
  * A connection is owned by its socket until the application closes it; from
  * then on it is an orphan that the stack finishes (FIN_WAIT_*, LAST_ACK,

@@ -48,6 +48,19 @@ static void apply_syn_options(struct tcp_conn *c, const struct tcp_seg *seg)
 	c->cc->init(c);
 }
 
+/* The peer's SYN, received in LISTEN or SYN-SENT: its ISN and options. */
+static void take_peer_syn(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	/* Nothing advertised yet: the window we offer starts at RCV.NXT. Left at
+	 * 0, rcv_adv lay up to 2^31 "ahead" of RCV.NXT for half of all ISNs, and
+	 * tcp_rcv_window() never lets an advertised edge go back: the first ACK
+	 * offered 65535 << wscale, beyond the buffer. */
+	c->rcv_adv = c->rcv_nxt;
+	apply_syn_options(c, seg);
+}
+
 static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg);
 
 /* A child of listener l for an arriving SYN (or the one a SYN cookie stood
@@ -58,14 +71,7 @@ static struct tcp_conn *passive_open(struct tcp_conn *l, const struct ip_info *i
 	struct tcp_conn *c = tcp_child_new(l, ip->dst, seg->dport, ip->src, seg->sport);
 	if (!c)
 		return NULL;
-	c->irs = seg->seq;
-	c->rcv_nxt = seg->seq + 1;
-	/* Nothing advertised yet: the window we offer starts at RCV.NXT. Left at
-	 * 0, rcv_adv lay up to 2^31 "ahead" of RCV.NXT for half of all ISNs, and
-	 * tcp_rcv_window() never lets an advertised edge go back: the first ACK
-	 * offered 65535 << wscale, beyond the buffer. */
-	c->rcv_adv = c->rcv_nxt;
-	apply_syn_options(c, seg);
+	take_peer_syn(c, seg);
 	c->snd_wnd = seg->wnd;                  /* never scaled in a SYN (RFC 7323 §2.2) */
 	c->max_snd_wnd = c->snd_wnd;
 	c->snd_wl1 = seg->seq;
@@ -109,7 +115,11 @@ static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const str
 	}
 	if (tcp_child_admit(l) < 0)
 		return;
-	if (l->syn_len >= s->cfg.tcp_syn_backlog) {
+	/* A SYN that reopens a TIME_WAIT 4-tuple (tcp_segment_arrives) needs an
+	 * ISN above the old incarnation's sequence space (RFC 6191 §2), which a
+	 * cookie's cannot promise: it gets a child even past the SYN queue's
+	 * bound, in the place of the connection it ended (as Linux). */
+	if (l->syn_len >= s->cfg.tcp_syn_backlog && !s->tcp->isn_floor_set) {
 		tcp_syncookie_answer(l, ip, seg);
 		return;
 	}
@@ -141,14 +151,7 @@ static void syn_sent_input(struct tcp_conn *c, const struct tcp_seg *seg)
 	}
 	if (!(seg->flags & TCP_SYN))
 		return;
-	c->irs = seg->seq;
-	c->rcv_nxt = seg->seq + 1;
-	/* Nothing advertised yet: the window we offer starts at RCV.NXT. Left at
-	 * 0, rcv_adv lay up to 2^31 "ahead" of RCV.NXT for half of all ISNs, and
-	 * tcp_rcv_window() never lets an advertised edge go back: the first ACK
-	 * offered 65535 << wscale, beyond the buffer. */
-	c->rcv_adv = c->rcv_nxt;
-	apply_syn_options(c, seg);
+	take_peer_syn(c, seg);
 	if (ack) {
 		c->snd_una = seg->ack;
 		if (c->rtt_active && seq_gt(seg->ack, c->rtt_seq)) {
@@ -423,8 +426,10 @@ static void take_text(struct tcp_conn *c, struct tcp_seg *seg)
 		return;
 	}
 	uint32_t len = seg->len < space ? seg->len : space;
-	if (ring_write(&c->rcvbuf, seg->data, len) != len)
+	if (ring_write(&c->rcvbuf, seg->data, len) != len) {
+		tp_count(s, TP_STAT_MEM_FAIL);      /* unacknowledged: the peer sends it again */
 		return;
+	}
 	c->rcv_nxt += len;
 	c->bytes_in += len;
 	/* Runs that now touch or overlap the in-order edge join the stream. */

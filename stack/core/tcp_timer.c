@@ -214,7 +214,10 @@ void tcp_keepalive_update(struct tcp_conn *c)
 	}
 	if (!c->last_rcv)
 		c->last_rcv = c->stack->now;
-	tp_timer_set(c->stack, &c->ka_timer, c->last_rcv + c->ka_idle + c->ka_probes * c->ka_intvl);
+	/* Switched on, or the idle time shortened, after a longer silence: the
+	 * probe is due now (as Linux), not at a deadline already past. */
+	tp_time due = c->last_rcv + c->ka_idle + c->ka_probes * c->ka_intvl;
+	tp_timer_set(c->stack, &c->ka_timer, due > c->stack->now ? due : c->stack->now);
 }
 
 /* Arrival of any segment does not touch the timer (that would cost a heap

@@ -11,13 +11,19 @@
 #include "stack.h"
 #include "tapir/sock.h"
 #include "tcp.h"
+#include "tcp_seq.h"
+#include "tcp_syncookie.h"
 
 static const uint8_t US_MAC[6] = {0x02, 0, 0, 0, 0, 0x02};
 static const uint8_t PEER_MAC[6] = {0x02, 0, 0, 0, 0, 0x01};
 
 #define HTTP_PORT 80
+#define COOKIE_PORT 81              /* its SYN queue is full: SYN cookies */
 #define ECHO_PORT 7
 #define UDP_PORT 9999
+/* The TCP memory budget: 16 KiB above the 24 KiB the built world holds, so
+ * a few sends or segments reach pressure (tcp_buf_room, tcp_child_admit). */
+#define FW_TCP_MEM_LIMIT (40 * 1024)
 #define PEER_ISS 0xfffff000u        /* near the wrap, as the unit tests do */
 #define MAX_TIMER_RUNS 200000       /* per advance: more is a timer storm */
 
@@ -57,6 +63,55 @@ static int check_transmit(void *ctx, const uint8_t *frame, size_t len)
 	return 0;
 }
 
+/* --- the trace hook: every event checked, so tcp_vars_* run ------------- */
+
+static int is_state_name(const char *name)
+{
+	for (unsigned i = 0; tp_tcp_state_name(i); i++)
+		if (!strcmp(tp_tcp_state_name(i), name))
+			return 1;
+	return 0;
+}
+
+static void check_vars(struct fuzz_world *w, const struct tp_tcp_vars *v)
+{
+	if (v->dir != TP_TCP_VARS_IN && v->dir != TP_TCP_VARS_OUT)
+		FAIL("vars: direction %d", v->dir);
+	if (!v->state || !is_state_name(v->state))
+		FAIL("vars: no state name");
+	if (v->gone) {
+		if (strcmp(v->state, "CLOSED") || v->snd_una || v->snd_nxt || v->rcv_nxt || v->cwnd)
+			FAIL("vars: a gone connection in %s with variables", v->state);
+		return;
+	}
+	/* RFC 9293 §3.3.1: SND.UNA =< SND.NXT, whatever the segment did. */
+	if (seq_gt(v->snd_una, v->snd_nxt))
+		FAIL("vars: %s SND.UNA %u beyond SND.NXT %u", v->state, v->snd_una, v->snd_nxt);
+	if (v->rcv_wnd > (uint32_t)65535 << TCP_MAX_WSCALE)
+		FAIL("vars: RCV.WND %u", v->rcv_wnd);
+	for (int i = 0; i < TP_TCP_TIMERS; i++)
+		if (v->timer[i] != TP_TIME_NEVER && v->timer[i] < w->stack->now)
+			FAIL("vars: timer %s armed in the past", tp_tcp_timer_name((unsigned)i));
+	w->vars_events++;
+}
+
+static void check_trace(void *ctx, const struct tp_trace_event *ev)
+{
+	struct fuzz_world *w = ctx;
+	switch (ev->kind) {
+	case TP_TRACE_TCP_VARS:
+		check_vars(w, ev->tcp_vars);
+		break;
+	case TP_TRACE_STATE:
+	case TP_TRACE_NOTE:
+		if (!ev->text || strlen(ev->text) > 4096)
+			FAIL("trace text missing or too long");
+		break;
+	default:
+		break;
+	}
+}
+
 /* --- frame fix-ups -------------------------------------------------------- */
 
 static void fix_l4_checksum(uint8_t *ip, size_t hl, size_t total)
@@ -83,14 +138,41 @@ static void fix_l4_checksum(uint8_t *ip, size_t hl, size_t total)
 	wr16(l4 + at, c);
 }
 
+/* The SYN cookie we send in answer to a SYN from raddr:rport with ISN
+ * peer_isn and these options (tcp_syncookie.c), at the current time. */
+static uint32_t expected_cookie(struct fuzz_world *w, tp_ip4 laddr, uint16_t lport, tp_ip4 raddr,
+				uint16_t rport, uint32_t peer_isn, const uint8_t *opt, size_t opt_len)
+{
+	struct tcp_seg syn;
+	memset(&syn, 0, sizeof(syn));
+	if (tcp_parse_options(opt, opt_len, &syn) < 0) {
+		syn.mss = 0;
+		syn.wscale = -1;
+		syn.sack_ok = 0;
+	}
+	struct syncookie_tuple t = {.laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport,
+				    .peer_isn = peer_isn};
+	return syncookie_make(w->stack->tcp->cookie_key, w->stack->now, &t, &syn);
+}
+
 static void fix_seq(struct fuzz_world *w, uint8_t *ip, size_t hl, size_t total)
 {
 	if (ip[9] != IP_PROTO_TCP || total < hl + 20 || (rd16(ip + 6) & IP_OFFMASK))
 		return;
 	uint8_t *t = ip + hl;
 	struct tcp_conn *c = tcp_lookup(w->stack, rd32(ip + 16), rd16(t + 2), rd32(ip + 12), rd16(t));
-	if (!c)
+	if (!c) {
+		/* An ACK to a listener: its ack is an offset from the cookie + 1
+		 * for a SYN with this ACK's own options and ISN seq - 1, so
+		 * mutations reach both a valid cookie and near misses. */
+		size_t thl = (size_t)(t[12] >> 4) * 4;
+		if ((t[13] & (TCP_SYN | TCP_ACK)) != TCP_ACK || thl < 20 || thl > total - hl ||
+		    !tcp_lookup_listener(w->stack, rd32(ip + 16), rd16(t + 2)))
+			return;
+		wr32(t + 8, rd32(t + 8) + 1 + expected_cookie(w, rd32(ip + 16), rd16(t + 2), rd32(ip + 12),
+							      rd16(t), rd32(t + 4) - 1, t + 20, thl - 20));
 		return;
+	}
 	wr32(t + 4, rd32(t + 4) + c->rcv_nxt);
 	wr32(t + 8, rd32(t + 8) + c->snd_una);
 }
@@ -265,6 +347,32 @@ static void open_listeners(struct fuzz_world *w)
 	    tp_sock_listen(w->stack, w->listener, 4) < 0)
 		FAIL("listener on %d", HTTP_PORT);
 	keep_fd(w, w->listener);
+	w->cookie_listener = tp_sock_open(w->stack, TP_SOCK_STREAM);
+	if (w->cookie_listener < 0 || tp_sock_bind(w->stack, w->cookie_listener, 0, COOKIE_PORT) < 0 ||
+	    tp_sock_listen(w->stack, w->cookie_listener, 4) < 0)
+		FAIL("listener on %d", COOKIE_PORT);
+	keep_fd(w, w->cookie_listener);
+}
+
+/* Port 81's SYN queue (tcp_syn_backlog, 2) filled by two half-open
+ * connections; a third SYN draws a cookie, whose ACK, carrying data, makes
+ * a connection that waits in the accept queue (RFC 4987 §3.6). */
+static void build_cookie_connections(struct fuzz_world *w)
+{
+	peer_syn(w, 41001, COOKIE_PORT);
+	peer_syn(w, 41002, COOKIE_PORT);
+	uint64_t sent = tp_stat(w->stack, TP_STAT_TCP_SYNCOOKIES_SENT);
+	peer_syn(w, 41003, COOKIE_PORT);
+	if (tp_stat(w->stack, TP_STAT_TCP_SYNCOOKIES_SENT) != sent + 1)
+		FAIL("no SYN cookie sent");
+	uint32_t cookie = expected_cookie(w, FW_US_IP, COOKIE_PORT, FW_PEER_IP, 41003, PEER_ISS,
+					  syn_options, sizeof(syn_options));
+	peer_tcp(w, &(struct peer_seg){.sport = 41003, .dport = COOKIE_PORT, .seq = PEER_ISS + 1,
+				       .ack = cookie + 1, .flags = TCP_ACK | TCP_PSH, .data = "cookie",
+				       .len = 6});
+	expect_state(w, COOKIE_PORT, 41003, TCP_ESTABLISHED);
+	if (conn_of(w, COOKIE_PORT, 41003)->rcvbuf.len != 6)
+		FAIL("the cookie ACK's data was not taken");
 }
 
 static void build_passive_connections(struct fuzz_world *w)
@@ -395,7 +503,8 @@ void fuzz_world_build(struct fuzz_world *w)
 		.tcp_retries = 4,
 		.tcp_sndbuf = 8192,
 		.tcp_rcvbuf = 4096,
-		.tcp_syn_backlog = 4,
+		.tcp_syn_backlog = 2,
+		.tcp_mem_limit = FW_TCP_MEM_LIMIT,
 		.max_sockets = 64,
 		.udp_rcvbuf = 4096,
 	};
@@ -422,10 +531,15 @@ void fuzz_world_build(struct fuzz_world *w)
 	wr32(arp + 38, FW_US_IP);
 	tp_input(w->stack, w->nif, arp, sizeof(arp));
 
+	tp_set_trace(w->stack, check_trace, w);
 	open_listeners(w);
 	build_passive_connections(w);
+	build_cookie_connections(w);
 	build_active_connections(w);
 	build_udp_reass_arp(w);
+	if (tcp_mem_pressure(w->stack))
+		FAIL("the world is built over its TCP memory budget (%llu bytes)",
+		     (unsigned long long)w->stack->tcp->mem.used);
 }
 
 /* --- socket calls ---------------------------------------------------------------- */
@@ -473,7 +587,12 @@ void fuzz_world_sockop(struct fuzz_world *w, uint8_t which, uint8_t arg)
 		static const enum tp_sockopt opts[] = {TP_SO_RCVBUF, TP_SO_SNDBUF, TP_SO_LINGER,
 						       TP_TCP_NODELAY, TP_TCP_MAXSEG, TP_SO_KEEPALIVE,
 						       TP_TCP_KEEPIDLE, TP_SO_REUSEADDR};
-		tp_sock_setopt(s, fd, opts[arg & 7], arg >> 3);
+		/* Buffer sizes in 2 KiB steps up to 62 KiB: past TCP_MEM_FLOOR,
+		 * where the memory budget limits a buffer (tcp_buf_room). */
+		int v = arg >> 3;
+		if (opts[arg & 7] == TP_SO_RCVBUF || opts[arg & 7] == TP_SO_SNDBUF)
+			v <<= 11;
+		tp_sock_setopt(s, fd, opts[arg & 7], v);
 		break;
 	}
 	default: {

@@ -44,7 +44,9 @@ struct fuzz_world {
 	int listener;                 /* the plain listener on port 80 */
 	int fds[FW_MAX_FDS];          /* descriptors the fuzzer may drive; -1 once closed */
 	int n_fds;
+	int cookie_listener;          /* port 81: its SYN queue full, it answers with cookies */
 	uint64_t frames_out;
+	uint64_t vars_events;         /* TP_TRACE_TCP_VARS snapshots checked */
 };
 
 /* Frame fix-ups, applied in this order before tp_input (see fuzz_frames.c). */

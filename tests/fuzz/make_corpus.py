@@ -6,8 +6,10 @@
                 hand-made records aimed at fuzz_world's live connections
   decode/       every distinct frame in the pcaps, either direction
   tcp_options/  every distinct TCP option list in the pcaps, and a few more
+  replay_conf/  every vector sidecar pcaps/*.conf
+  ladder_vars/  hand-made CAPTURE.vars sidecars, each after a --vars list line
 
-Usage: tests/fuzz/make_corpus.py   (from anywhere; rewrites the three folders)
+Usage: tests/fuzz/make_corpus.py   (from anywhere; rewrites these folders)
 """
 import glob
 import hashlib
@@ -106,7 +108,8 @@ def main():
     # Aimed at the live connections fuzz_world builds (peer port -> our port).
     F, S, R, P, A = 1, 2, 4, 8, 16
     conns = [(40001, 80), (40002, 80), (40003, 80), (40004, 80), (40005, 80), (40006, 80),
-             (40007, 80), (40008, 7), (9000, 5555), (9001, 5556)]
+             (40007, 80), (40008, 7), (9000, 5555), (9001, 5556), (41001, 81), (41002, 81),
+             (41003, 81)]
     for sport, dport in conns:
         segs = [
             tcp_frame(sport, dport, 0, 0, A | P, b"hello"),
@@ -124,6 +127,42 @@ def main():
         frames_inputs.append(frame_record(segs[0], FIX_ALL) + sockop_record(0, 200, 1) +
                              sockop_record(0x40, 50, 3) + frame_record(segs[1], FIX_ALL, 4) +
                              sockop_record(0x80, 0, 6))
+    # SYN cookies: port 81's SYN queue is full. With FIX_SEQ an ACK to a
+    # listener has its ack taken as an offset from the cookie for a SYN with
+    # the ACK's own options: offset 0 is the valid cookie, others fail.
+    syn_opts = bytes([2, 4, 5, 0xB4, 4, 2, 1, 3, 3, 7])
+    mss_only = bytes([2, 4, 2, 0x18])
+    for port in (42001, 42002):
+        for opts in (syn_opts, mss_only, b""):
+            pad = opts + bytes(-len(opts) % 4)
+            frames_inputs.append(b"".join(frame_record(s, FIX_ALL, st) for s, st in [
+                (tcp_frame(port, 81, 1000, 0, S, opts=pad), 0),
+                (tcp_frame(port, 81, 1001, 0, A | P, b"GET /", opts=pad), 2),
+                (tcp_frame(port, 81, 1001, 1, A, opts=pad), 0),
+                (tcp_frame(port, 81, 1006, 0, A | F, opts=pad), 1),
+            ]))
+    # A valid cookie ACK long after (the cookie expired), and one with a FIN.
+    frames_inputs.append(frame_record(tcp_frame(42003, 81, 7, 0, S), FIX_ALL) +
+                         frame_record(tcp_frame(42003, 81, 8, 0, A | F, b"late"), FIX_ALL, 6) +
+                         frame_record(tcp_frame(42003, 81, 8, 0, A | F, b"late"), FIX_ALL, 7))
+    # A SYN flood at port 80: its queue overflows into cookies too.
+    frames_inputs.append(b"".join(frame_record(tcp_frame(43000 + i, 80, i, 0, S, opts=syn_opts + bytes(2)),
+                                               FIX_ALL) for i in range(8)))
+    # The memory budget: big sends on every descriptor, then data from peers.
+    frames_inputs.append(b"".join(sockop_record(0x40 | w, 255) for w in range(24)) +
+                         b"".join(frame_record(tcp_frame(sp, dp, 0, 0, A | P, b"m" * 1000), FIX_ALL)
+                                  for sp, dp in conns) +
+                         b"".join(frame_record(tcp_frame(44000 + i, 80, 0, 0, S), FIX_ALL)
+                                  for i in range(4)))
+    # Buffers past TCP_MEM_FLOOR, where the budget limits them: 62 KiB send
+    # buffers filled, and a child of port 80 (62 KiB receive buffer) fed.
+    frames_inputs.append(b"".join(sockop_record(0xC0 | w, 0xF9) + sockop_record(0x40 | w, 255) * 4
+                                  for w in range(2, 12)))
+    frames_inputs.append(sockop_record(0xC0, 0xF8) +
+                         frame_record(tcp_frame(45000, 80, 0, 0, S, opts=syn_opts + bytes(2)), FIX_ALL) +
+                         frame_record(tcp_frame(45000, 80, 0, 1, A), FIX_ALL) +
+                         b"".join(frame_record(tcp_frame(45000, 80, 0, 0, A | P, b"r" * 1400), FIX_ALL)
+                                  for _ in range(30)))
     # Socket calls on every descriptor, and time passing.
     frames_inputs.append(b"".join(sockop_record(w, a, w % 8) for w in range(0, 256, 7)
                                   for a in (0, 33, 255)))
@@ -134,8 +173,32 @@ def main():
     option_inputs |= {b"", bytes([1, 1, 0]), bytes([2, 4, 5, 0xB4, 3, 3, 15, 4, 2]),
                       bytes([8, 10]) + bytes(8), bytes([5, 10]) + bytes(8), bytes([30, 1])}
     write_set(os.path.join(HERE, "corpus", "tcp_options"), sorted(option_inputs))
-    print("frames %d, decode %d, tcp_options %d" % (len(frames_inputs), len(decode_inputs),
-                                                    len(option_inputs)))
+    confs = []
+    for path in sorted(glob.glob(os.path.join(PCAPS, "*.conf"))):
+        with open(path, "rb") as f:
+            confs.append(f.read())
+    write_set(os.path.join(HERE, "corpus", "replay_conf"), confs)
+    write_set(os.path.join(HERE, "corpus", "ladder_vars"), ladder_vars_seeds())
+    print("frames %d, decode %d, tcp_options %d, replay_conf %d" % (
+        len(frames_inputs), len(decode_inputs), len(option_inputs), len(confs)))
+
+
+def ladder_vars_seeds():
+    """fuzz_ladder_vars inputs: the --vars list, a newline, the sidecar."""
+    head = b"# tapir-vars 1\n# a comment\n"
+    lines = [
+        b"7 out state=ESTABLISHED snd.una=1731086362 snd.nxt=1731086462 snd.wnd=65535 rcv.nxt=5001 "
+        b"rcv.wnd=65535 cwnd=1000 ssthresh=inf srtt=100000 rto=300000 timers=rtx:300000\n",
+        b"4 in state=CLOSED\n",
+        b"0 out state=SYN_SENT snd.una=1 snd.nxt=2 timers=rtx:1000000,keepalive:7200000000\n",
+        b"1 in state=ESTABLISHED rcv.nxt=4294967295 rcv.wnd=0 srtt=1500 rto=201500 "
+        b"timers=persist:400000,delack:40000 future.key=1\r\n",
+        b"9 in state=TIME_WAIT timers=2msl:60000000,wait:1\n",
+    ]
+    body = head + b"".join(lines)
+    return [b"all\n" + body, b"\n" + body, b"snd.una,cwnd,timers\n" + body, b"STATE,rto\n" + body,
+            b"cwnd,\n" + body, b"all\n" + head + lines[0] + lines[0], b"all\n" + head + b"\n\n",
+            b"all\n# tapir-vars 2\n" + lines[1]]
 
 
 if __name__ == "__main__":

@@ -131,6 +131,32 @@ START_TEST(traffic_postpones_probes)
 }
 END_TEST
 
+/* Switched on after a silence longer than the idle time, keepalive is due
+ * at once (as Linux), and its deadline says so: now, never a time already
+ * past, which tools reading the timers (TP_TRACE_TCP_VARS) would show as
+ * negative. */
+START_TEST(late_switch_on_is_due_now)
+{
+	struct tconn t;
+	tc_init(&t, NULL);
+	tc_passive_open(&t);
+	struct tp_stack *s = t.h.stack;
+	h_advance(&t.h, TP_SEC(600));
+	h_clear(&t.h);
+	ck_assert_int_eq(tp_sock_setopt(s, t.fd, TP_TCP_KEEPIDLE, 60), 0);
+	ck_assert_int_eq(tp_sock_setopt(s, t.fd, TP_SO_KEEPALIVE, 1), 0);
+	ck_assert_uint_eq(tp_next_deadline(s), tp_now(s));
+	h_advance(&t.h, 0);
+	assert_probe(&t);
+	/* The idle time shortened below the silence already passed: the same. */
+	h_advance(&t.h, TP_SEC(30));
+	h_clear(&t.h);
+	ck_assert_int_eq(tp_sock_setopt(s, t.fd, TP_TCP_KEEPIDLE, 10), 0);
+	ck_assert_uint_ge(tp_next_deadline(s), tp_now(s));
+	tc_fini(&t);
+}
+END_TEST
+
 START_TEST(knobs_are_validated)
 {
 	struct tconn t;
@@ -159,6 +185,7 @@ static Suite *keepalive_suite(void)
 	tcase_add_test(tc, an_answer_restarts_the_idle_time);
 	tcase_add_test(tc, traffic_postpones_probes);
 	tcase_add_test(tc, knobs_are_validated);
+	tcase_add_test(tc, late_switch_on_is_due_now);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -635,6 +635,35 @@ START_TEST(time_wait_reuse_isn_above_old)
 }
 END_TEST
 
+/* The same with the listener's SYN queue full: a child still, never a SYN
+ * cookie, whose ISN is a hash that may fall inside the old sequence space
+ * (RFC 6191 §2). */
+START_TEST(time_wait_reuse_never_a_cookie)
+{
+	struct tp_stack_config cfg = {.seed = 1, .tcp_syn_backlog = 1};
+	struct tconn t;
+	tc_init(&t, &cfg);
+	reach(&t, S_TIME_WAIT);
+	uint32_t old_max = t.snd;
+	tcp_feed(&t.h, &(struct tseg){.sport = PEER_PORT + 1, .seq = 7, .flags = F_SYN, .wnd = 65535});
+	ck_assert_uint_eq(tp_stat(t.h.stack, TP_STAT_TCP_SYNCOOKIES_SENT), 0);
+	h_clear(&t.h);                      /* the SYN queue is full now */
+	tc_send(&t, F_SYN, t.pnxt + 100000, 0, NULL, 0);
+	struct tview v;
+	only_tcp(&t.h, &v);
+	ck_assert_uint_eq(v.flags, F_SYN | F_ACK);
+	ck_assert_int_gt((int32_t)(v.seq - old_max), 0);
+	ck_assert_uint_eq(tp_stat(t.h.stack, TP_STAT_TCP_SYNCOOKIES_SENT), 0);
+	ck_assert_uint_eq(tp_stat(t.h.stack, TP_STAT_TCP_TIME_WAIT_REUSE), 1);
+	ck_assert_str_eq(tc_state(&t), "SYN_RECEIVED");
+	/* Another new SYN meets the full queue: a cookie, as ever. */
+	h_clear(&t.h);
+	tcp_feed(&t.h, &(struct tseg){.sport = PEER_PORT + 2, .seq = 9, .flags = F_SYN, .wnd = 65535});
+	ck_assert_uint_eq(tp_stat(t.h.stack, TP_STAT_TCP_SYNCOOKIES_SENT), 1);
+	tc_fini(&t);
+}
+END_TEST
+
 static Suite *states_suite(void)
 {
 	Suite *s = suite_create("tcp_states");
@@ -654,6 +683,7 @@ static Suite *states_suite(void)
 	tcase_add_test(tc, accept_after_fin_in_handshake);
 	tcase_add_test(tc, close_during_simultaneous_open);
 	tcase_add_test(tc, time_wait_reuse_isn_above_old);
+	tcase_add_test(tc, time_wait_reuse_never_a_cookie);
 	suite_add_tcase(s, tc);
 	return s;
 }

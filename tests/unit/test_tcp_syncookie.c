@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "tcp.h"
 #include "tcp_harness.h"
 #include "tcp_syncookie.h"
 #include "tapir/sock.h"
@@ -436,6 +437,65 @@ START_TEST(full_accept_queue_drops_syn_and_cookie_ack)
 }
 END_TEST
 
+/* RFC 4987 §3.6: the cookie stands for the SYN, so a valid cookie ACK the
+ * memory budget refuses is dropped without a RST and gets in when the peer
+ * retransmits it once memory is free; the data and FIN it carries are taken
+ * as on any ACK that completes a handshake (RFC 9293 §3.10.7.4). */
+START_TEST(cookie_ack_waits_for_memory_and_keeps_data_and_fin)
+{
+	struct tp_stack_config cfg = {.seed = 7, .tcp_syn_backlog = 1, .tcp_mem_limit = 1};
+	struct tconn t;
+	tc_init(&t, &cfg);
+	tc_listen(&t);
+	syn_from(&t, 1000, 0);                  /* the SYN queue is full */
+	h_clear(&t.h);
+	struct tview a, b;
+	syn_from(&t, 2000, 100);
+	only_tcp(&t.h, &a);
+	h_clear(&t.h);
+	syn_from(&t, PEER_PORT, PEER_ISS);
+	only_tcp(&t.h, &b);
+	h_clear(&t.h);
+	ck_assert_uint_eq(stat(&t, TP_STAT_TCP_SYNCOOKIES_SENT), 2);
+	/* The first cookie's ACK brings data: its buffer spends the budget. */
+	tcp_feed(&t.h, &(struct tseg){.sport = 2000, .seq = 101, .ack = a.seq + 1, .flags = F_ACK | F_PSH,
+				      .wnd = 100, .data = "hello", .len = 5});
+	ck_assert(tcp_mem_pressure(t.h.stack));
+	int first = tp_sock_accept(t.h.stack, t.lfd, NULL, NULL);
+	ck_assert_int_ge(first, 0);
+	h_clear(&t.h);
+	/* The second's, with data and a FIN: valid, refused, unanswered, no state. */
+	struct tseg ack = {.seq = PEER_ISS + 1, .ack = b.seq + 1, .flags = F_ACK | F_PSH | F_FIN, .wnd = 100,
+			   .data = "bye", .len = 3};
+	tcp_feed(&t.h, &ack);
+	ck_assert_uint_eq(count_tcp(&t.h), 0);
+	ck_assert_uint_eq(stat(&t, TP_STAT_TCP_SYNCOOKIES_VALID), 2);
+	ck_assert_uint_eq(stat(&t, TP_STAT_TCP_DROP_MEM_LIMIT), 1);
+	t.lport = OUR_PORT;
+	ck_assert_ptr_null(tc_state(&t));
+	/* The first connection read, its buffer is freed: the retransmitted
+	 * ACK opens the connection, its data and FIN taken and acknowledged. */
+	char buf[16];
+	ck_assert_int_eq(tp_sock_recv(t.h.stack, first, buf, sizeof(buf), 0), 5);
+	ck_assert_mem_eq(buf, "hello", 5);
+	ck_assert(!tcp_mem_pressure(t.h.stack));
+	h_clear(&t.h);
+	tcp_feed(&t.h, &ack);
+	ck_assert_str_eq(tc_state(&t), "CLOSE_WAIT");
+	struct tview v;
+	only_tcp(&t.h, &v);
+	ck_assert_uint_eq(v.flags, F_ACK);
+	ck_assert_uint_eq(v.seq, b.seq + 1);
+	ck_assert_uint_eq(v.ack, PEER_ISS + 5);
+	t.fd = tp_sock_accept(t.h.stack, t.lfd, NULL, NULL);
+	ck_assert_int_ge(t.fd, 0);
+	ck_assert_int_eq(tp_sock_recv(t.h.stack, t.fd, buf, sizeof(buf), 0), 3);
+	ck_assert_mem_eq(buf, "bye", 3);
+	ck_assert_int_eq(tp_sock_recv(t.h.stack, t.fd, buf, sizeof(buf), 0), 0);
+	tc_fini(&t);
+}
+END_TEST
+
 static Suite *syncookie_suite(void)
 {
 	Suite *s = suite_create("tcp_syncookie");
@@ -455,6 +515,7 @@ static Suite *syncookie_suite(void)
 	tcase_add_test(tc, expired_cookie_is_reset);
 	tcase_add_test(tc, cookies_off_drops_the_syn);
 	tcase_add_test(tc, full_accept_queue_drops_syn_and_cookie_ack);
+	tcase_add_test(tc, cookie_ack_waits_for_memory_and_keeps_data_and_fin);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -184,6 +184,7 @@ static void test_config(void)
 		{"mac", "02:00:00:00:00"}, {"mac", "01:00:00:00:00:02"}, {"addr", "10.0.0.2"},
 		{"addr", "10.0.0.256/24"}, {"mtu", "67"}, {"mtu", "9001"}, {"seed", "-1"}, {"seed", " 1"},
 		{"seed", "0x"}, {"tolerance_ms", "ten"}, {"announce", "maybe"}, {"ttl", "0"}, {"icmp_burst", "0"},
+		{"arp_cache_size", "65537"},    /* allocated whole: 4e9 asked for 288 GB */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -191,6 +192,8 @@ static void test_config(void)
 		CHECK(strstr(err, bad[i][0]) != NULL);
 	}
 	CHECK(tp_replay_config_set(&cfg, "seed", "0x10", err, sizeof(err)) == 0 && cfg.stack.seed == 16);
+	CHECK(tp_replay_config_set(&cfg, "arp_cache_size", "65536", err, sizeof(err)) == 0 &&
+	      cfg.stack.arp_cache_size == 65536);
 	CHECK(tp_replay_config_set(&cfg, "tolerance_ms", "3", err, sizeof(err)) == 0 && cfg.tolerance == TP_MSEC(3));
 
 	const char good[] = "# a vector\nmac = 02:00:00:00:00:02\n\n  addr=10.0.0.2/24   # trailing\r\nicmp_burst = 5\n";
