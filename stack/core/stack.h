@@ -55,6 +55,9 @@ struct tp_stack {
 
 	tp_trace_fn trace;
 	void *trace_ctx;
+	/* The frame being input came with a checksum the link vouched for
+	 * (tp_input_offload); IP takes it for the one datagram it holds. */
+	uint8_t rx_csum_ok;
 };
 
 static inline void tp_count(struct tp_stack *s, enum tp_stat_id id) { s->stats[id]++; }

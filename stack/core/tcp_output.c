@@ -4,6 +4,7 @@
 
 #include "byteorder.h"
 #include "checksum.h"
+#include "offload.h"
 #include "stack.h"
 #include "tcp.h"
 #include "tcp_seq.h"
@@ -53,6 +54,7 @@ static size_t build_syn_options(struct tcp_conn *c, uint8_t *o)
 static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t len)
 {
 	struct tp_stack *s = c->stack;
+	uint32_t offloads = len ? offload_route(s, c->raddr) : 0;
 	uint8_t opts[TCP_OPT_MAX];
 	size_t olen = flags & TCP_SYN ? build_syn_options(c, opts) : 0;
 	size_t hl = TCP_HDR_LEN + olen;
@@ -87,14 +89,23 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
 	put_be16(h + 18, 0);
 	memcpy(h + TCP_HDR_LEN, opts, olen);
 	uint32_t sum = cksum_pseudo(c->laddr, c->raddr, IP_PROTO_TCP, (uint16_t)(hl + len));
-	put_be16(h + 16, cksum_finish(cksum_add(sum, h, hl + len)));
+	if (len && (offloads & TP_OFFLOAD_TX_CSUM)) {
+		/* The link sums the segment (offload.h): leave it the pseudo-header. */
+		put_be16(h + 16, (uint16_t)~cksum_finish(sum));
+		p->csum_l4 = h;
+		p->csum_offset = 16;
+		if (len > c->mss)
+			p->gso_size = c->mss;
+	} else {
+		put_be16(h + 16, cksum_finish(cksum_add(sum, h, hl + len)));
+	}
 
 	if (flags & TCP_ACK) {
 		c->ack_now = 0;
 		c->unacked_segs = 0;
 		tp_timer_stop(s, &c->delack_timer);
 	}
-	tp_count(s, TP_STAT_TCP_OUT);
+	s->stats[TP_STAT_TCP_OUT] += len > c->mss ? (len + c->mss - 1) / c->mss : 1;
 	if (flags & TCP_RST)
 		tp_count(s, TP_STAT_TCP_RST_OUT);
 	c->bytes_out += len;
@@ -186,6 +197,21 @@ static void start_rtt(struct tcp_conn *c, uint32_t seq)
 	}
 }
 
+/* How much of `len` (more than one MSS) goes in the next segment: one MSS,
+ * or with TSO on the route (offload.h) a super-segment of whole MSS the link
+ * cuts into exactly the segments sent one by one here, up to 64 KB. A tail
+ * under one MSS is left to the next round, where Nagle and SWS avoidance
+ * judge it as they would without TSO. */
+static uint32_t segment_limit(const struct tcp_conn *c, uint32_t len)
+{
+	if (!(offload_route(c->stack, c->raddr) & TP_OFFLOAD_TSO))
+		return c->mss;
+	uint32_t max = OFFLOAD_TSO_MAX - IP_MAX_HDR_LEN - TCP_HDR_LEN - TCP_OPT_MAX;
+	if (len > max)
+		len = max;
+	return len - len % c->mss;
+}
+
 void tcp_output(struct tcp_conn *c)
 {
 	if (!synchronized(c) || c->state == TCP_TIME_WAIT) {
@@ -211,7 +237,7 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t avail = unsent(c);
 		uint32_t len = avail < usable ? avail : usable;
 		if (len > c->mss)
-			len = c->mss;
+			len = segment_limit(c, len);
 		int fin = fin_ready(c) && len == avail;
 
 		if (len > 0 && len < c->mss) {
