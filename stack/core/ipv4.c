@@ -171,10 +171,22 @@ struct tp_netif *ip_route(struct tp_stack *s, tp_ip4 dst, tp_ip4 *nexthop)
 
 /* RFC 6864 §4.1 / RFC 7739: IDs from counters chosen by a keyed hash of the
  * destination, so an observer learns nothing about traffic to others. */
-static uint16_t next_id(struct tp_stack *s, tp_ip4 dst)
+static uint16_t next_id(struct tp_stack *s, tp_ip4 dst, uint16_t count)
 {
 	uint32_t h = (dst ^ (uint32_t)s->ip.id_key) * 2654435761u;
-	return (uint16_t)(s->ip.id_base[h >> 24]++ + (h >> 8));
+	uint16_t id = (uint16_t)(s->ip.id_base[h >> 24] + (h >> 8));
+	s->ip.id_base[h >> 24] = (uint16_t)(s->ip.id_base[h >> 24] + count);
+	return id;
+}
+
+/* The datagrams p becomes on the wire: a super-segment's link gives each of
+ * its segments the next ID (as Linux's TSO does), so it takes that many. */
+static uint16_t datagrams_in(const struct pkb *p)
+{
+	if (!p->gso_size || !p->csum_l4)
+		return 1;
+	size_t payload = p->len - (size_t)(p->csum_l4 - p->data) - (size_t)(p->csum_l4[12] >> 4) * 4;
+	return (uint16_t)((payload + p->gso_size - 1) / p->gso_size);
 }
 
 static void fill_header(uint8_t *h, const struct ip_send *how, tp_ip4 src, uint16_t total,
@@ -219,7 +231,7 @@ int ip_output(struct tp_stack *s, struct pkb *p, const struct ip_send *how)
 	}
 	tp_ip4 src = how->src ? how->src : nif->cfg.addr;
 	uint8_t ttl = how->ttl ? how->ttl : s->cfg.default_ttl;
-	uint16_t id = next_id(s, how->dst);
+	uint16_t id = next_id(s, how->dst, datagrams_in(p));
 	size_t mtu = nif->cfg.mtu;
 
 	if (p->len + IP_HDR_LEN > IP_MAX_LEN) {
