@@ -153,6 +153,18 @@ void tp_input_offload(struct tp_stack *s, struct tp_netif *nif, const uint8_t *f
 	tp_sock_dispatch(s);
 }
 
+void tp_batch_begin(struct tp_stack *s)
+{
+	s->batching = 1;
+}
+
+void tp_batch_end(struct tp_stack *s)
+{
+	s->batching = 0;
+	tcp_flush_acks(s);
+	tp_sock_dispatch(s);
+}
+
 void tp_poll(struct tp_stack *s, tp_time now)
 {
 	if (now > s->now)

@@ -130,6 +130,8 @@ struct tcp_conn {
 	/* ACK policy */
 	uint8_t ack_now;            /* send an ACK on the next output */
 	uint8_t unacked_segs;       /* full segments received since our last ACK */
+	uint8_t ack_deferred;       /* on the table's deferred list (tcp_flush_acks) */
+	struct tcp_conn *ack_next;  /* link in that list */
 
 	/* Options set by the application */
 	uint8_t nodelay, keepalive, linger_on;
@@ -161,6 +163,7 @@ struct tcp_table {
 	uint32_t port_offset;
 	struct ratelimit challenge_acks;    /* RFC 5961 §7 */
 	const struct tcp_cc *default_cc;
+	struct tcp_conn *deferred_acks;     /* pure ACKs held to the end of an input batch */
 };
 
 /* --- tcp.c ------------------------------------------------------------- */
@@ -213,6 +216,9 @@ void tcp_send_reset_for(struct tp_stack *s, const struct ip_info *ip, const stru
 void tcp_send_reset(struct tcp_conn *c);
 /* Retransmits the oldest unacknowledged segment. */
 void tcp_retransmit(struct tcp_conn *c);
+/* Sends the ACKs held during an input batch (tp_batch_end). */
+void tcp_flush_acks(struct tp_stack *s);
+void tcp_forget_deferred_ack(struct tcp_conn *c);
 void tcp_send_probe(struct tcp_conn *c);
 void tcp_send_keepalive(struct tcp_conn *c);
 uint32_t tcp_rcv_window(struct tcp_conn *c);

@@ -212,6 +212,8 @@ static uint32_t segment_limit(const struct tcp_conn *c, uint32_t len)
 	return len - len % c->mss;
 }
 
+static int defer_ack(struct tcp_conn *c);
+
 void tcp_output(struct tcp_conn *c)
 {
 	if (!synchronized(c) || c->state == TCP_TIME_WAIT) {
@@ -280,8 +282,50 @@ void tcp_output(struct tcp_conn *c)
 	/* Data waits, nothing is in flight, and the window lets nothing go. */
 	if (unsent(c) && c->snd_nxt == c->snd_una)
 		tcp_enter_persist(c);
-	if (c->ack_now)
+	if (c->ack_now && !defer_ack(c))
 		tcp_send_ack(c);
+}
+
+/* Inside an input batch (tp_batch_begin), a pure ACK for in-order data waits
+ * for the batch's end, where one cumulative ACK answers every segment the
+ * batch held for this connection - what Linux's GRO does to the segments
+ * before TCP sees them, and well inside RFC 1122 §4.2.3.2's delay. A
+ * duplicate ACK for out-of-order data is never held: the sender counts
+ * them (RFC 5681 §4.2). */
+static int defer_ack(struct tcp_conn *c)
+{
+	struct tp_stack *s = c->stack;
+	if (!s->batching || c->ooo || c->state != TCP_ESTABLISHED)
+		return 0;
+	if (!c->ack_deferred) {
+		c->ack_deferred = 1;
+		c->ack_next = s->tcp->deferred_acks;
+		s->tcp->deferred_acks = c;
+	}
+	return 1;
+}
+
+void tcp_forget_deferred_ack(struct tcp_conn *c)
+{
+	if (!c->ack_deferred)
+		return;
+	for (struct tcp_conn **p = &c->stack->tcp->deferred_acks; *p; p = &(*p)->ack_next)
+		if (*p == c) {
+			*p = c->ack_next;
+			break;
+		}
+	c->ack_deferred = 0;
+}
+
+void tcp_flush_acks(struct tp_stack *s)
+{
+	struct tcp_conn *c;
+	while ((c = s->tcp->deferred_acks)) {
+		s->tcp->deferred_acks = c->ack_next;
+		c->ack_deferred = 0;
+		if (c->ack_now)         /* else a segment sent since carried it */
+			tcp_send_ack(c);
+	}
 }
 
 /* The persist timer's segment. With the window shut: a zero-window probe of

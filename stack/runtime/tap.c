@@ -373,27 +373,32 @@ int tp_tap_transmit_offload(void *ctx, const uint8_t *frame, size_t len,
 static int tap_readable(void *ctx, int fd, uint32_t events)
 {
 	struct tp_tap *tap = ctx;
+	struct tp_stack *stack = tp_loop_stack(tap->loop);
+	int err = 0;
 	(void)events;
+	/* One batch: the ACKs the frames call for go out once, at the end. */
+	tp_batch_begin(stack);
 	for (int i = 0; i < TAP_DRAIN_MAX; i++) {
 		ssize_t n = read(fd, tap->frame, sizeof(tap->frame));
 		if (n < 0) {
 			if (errno == EAGAIN)
-				return 0;
+				break;
 			if (errno == EINTR)
 				continue;
-			tap->read_error = -errno;   /* EBADFD: the interface was deleted */
-			return tap->read_error;
+			tap->read_error = err = -errno;     /* EBADFD: the interface was deleted */
+			break;
 		}
 		/* Each frame at its own time: the kernel often answers inside
 		 * our write() of the last one, so frames drained in one wake
 		 * are not simultaneous, and RTT samples need the difference. */
-		tp_poll(tp_loop_stack(tap->loop), tp_clock_now());
+		tp_poll(stack, tp_clock_now());
 		if (tap->impair[TP_TAP_IN])
 			impair_submit(tap, TP_TAP_IN, tap->frame, (size_t)n);
 		else
 			deliver(tap, tap->frame, (size_t)n);
 	}
-	return 0;
+	tp_batch_end(stack);
+	return err;
 }
 
 int tp_tap_attach(struct tp_tap *tap, struct tp_loop *loop, struct tp_netif *netif)

@@ -122,6 +122,12 @@ void tp_input(struct tp_stack *stack, struct tp_netif *netif, const uint8_t *fra
 void tp_input_offload(struct tp_stack *stack, struct tp_netif *netif, const uint8_t *frame,
 		      size_t len, const struct tp_offload *off);
 
+/* Frames input between these two form one batch (a driver's drain of its
+ * device): a connection's pure ACKs for in-order data are held to
+ * tp_batch_end(), which sends one cumulative ACK each. */
+void tp_batch_begin(struct tp_stack *stack);
+void tp_batch_end(struct tp_stack *stack);
+
 /* Advances the clock to `now` (never backwards) and runs every timer due. */
 void tp_poll(struct tp_stack *stack, tp_time now);
 
