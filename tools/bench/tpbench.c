@@ -149,7 +149,7 @@ static _Noreturn void server(enum kind kind, const char *port)
 
 /* --- bulk ------------------------------------------------------------------- */
 
-struct bulk { struct sockaddr_in to; uint64_t bytes; int send; int ok; };
+struct bulk { struct sockaddr_in to; uint64_t bytes; int send; int ok; int err; };
 
 static void *bulk_one(void *p)
 {
@@ -162,10 +162,14 @@ static void *bulk_one(void *p)
 		ssize_t n = b->send ? write(fd, buf, want) : read(fd, buf, want);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			b->err = n < 0 ? errno : 0;
 			break;
+		}
 		done += (uint64_t)n;
 	}
+	if (fd < 0)
+		b->err = errno;
 	if (fd >= 0 && b->send) {
 		/* Done when the peer has it all: its FIN after ours. */
 		shutdown(fd, SHUT_WR);
@@ -196,12 +200,13 @@ static int bulk(int send, const char *host, const char *port, const char *mb, co
 	for (int i = 0; i < n; i++) {
 		pthread_join(t[i], NULL);
 		ok &= b[i].ok;
+		if (!b[i].ok)
+			fprintf(stderr, "tpbench: stream %d ended short: %s\n", i,
+				b[i].err ? strerror(b[i].err) : "end of stream");
 	}
 	double secs = now() - t0;
-	if (!ok) {
-		fprintf(stderr, "tpbench: a stream ended short\n");
+	if (!ok)
 		return 1;
-	}
 	printf("mb_per_s=%.1f seconds=%.3f\n", (double)bytes * n / secs / 1e6, secs);
 	return 0;
 }
@@ -289,7 +294,14 @@ static int hold(const char *host, const char *port, const char *count, char **sr
 {
 	struct sockaddr_in to = addr_of(host, port);
 	long want = atol(count), open_ = 0, failed = 0;
-	struct rlimit rl = {(rlim_t)want + 64, (rlim_t)want + 64};
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	if ((rlim_t)want + 16 > rl.rlim_max) {
+		fprintf(stderr, "tpbench: at most %llu descriptors here: hold fewer per process\n",
+			(unsigned long long)rl.rlim_max);
+		return 2;
+	}
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		die("setrlimit");
 	double t0 = now();
