@@ -148,8 +148,10 @@ void tp_input_offload(struct tp_stack *s, struct tp_netif *nif, const uint8_t *f
 		return;
 	}
 	s->rx_csum_ok = 1;
+	s->rx_gso = off->gso_tcp4;
 	eth_input(nif, frame, len);
 	s->rx_csum_ok = 0;
+	s->rx_gso = 0;
 	tp_sock_dispatch(s);
 }
 

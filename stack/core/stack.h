@@ -58,6 +58,7 @@ struct tp_stack {
 	/* The frame being input came with a checksum the link vouched for
 	 * (tp_input_offload); IP takes it for the one datagram it holds. */
 	uint8_t rx_csum_ok;
+	uint8_t rx_gso;             /* ... and is a GSO super-frame (TCP counts its segments) */
 	uint8_t batching;           /* between tp_batch_begin() and tp_batch_end() */
 };
 

@@ -473,7 +473,7 @@ static void take_text(struct tcp_conn *c, struct tcp_seg *seg)
 		c->ack_now = 1;
 	} else if (len) {
 		/* A GSO super-frame (offload.h) counts as the segments in it. */
-		uint32_t full = len / c->mss;
+		uint32_t full = c->stack->rx_gso ? len / c->mss : len >= c->mss;
 		c->unacked_segs = (uint8_t)(c->unacked_segs + (full < 2 ? full : 2));
 		if (c->unacked_segs >= 2)
 			c->ack_now = 1;

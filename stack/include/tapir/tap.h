@@ -57,8 +57,10 @@ int tp_tap_transmit_offload(void *tap, const uint8_t *frame, size_t len,
 			    const struct tp_offload *off);
 
 /* Registers the TAP's fd with the loop: when readable, frames are read
- * until none is left (or a fairness bound) and each goes to
- * tp_input(tp_loop_stack(loop), netif, ...). A read error stops the loop. */
+ * until none is left (or a fairness bound of 256) and each goes to
+ * tp_input(tp_loop_stack(loop), netif, ...) (tp_input_offload() with the
+ * frame's virtio-net header on an offloading TAP), all of them one batch
+ * (tp_batch_begin/end: ACKs coalesced). A read error stops the loop. */
 int tp_tap_attach(struct tp_tap *tap, struct tp_loop *loop, struct tp_netif *netif);
 
 /* Link impairment on the TAP (--impair), one seeded tp_impair per direction
