@@ -69,13 +69,21 @@ cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 listening_in() { ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .; }
 
+# --msl 2: a new connection per request leaves one TIME_WAIT on tapir each,
+# and they count against its 65,536 sockets for 2 MSL (Linux instead stops
+# keeping them past tcp_max_tw_buckets); --no-access-log as nginx's is off.
 start_tapir() {         # start_tapir FLAGS...: tapir on its TAP, TAPIR_PID
 	ip netns exec "$NS_TAP" "$TAPIR" --services echo,discard,chargen,http --www "$WORK/www" \
-		--control "$WORK/control.sock" --no-access-log --seed 1 "$@" >"$WORK/tapir.out" 2>"$WORK/tapir.err" &
+		--control "$WORK/control.sock" --no-access-log --msl 2 --seed 1 "$@" >"$WORK/tapir.out" 2>"$WORK/tapir.err" &
 	TAPIR_PID=$!
 	PIDS+=("$TAPIR_PID")
 	wait_for 100 grep -q ' up on ' "$WORK/tapir.out" ||
 		{ cat "$WORK/tapir.err" >&2; die "tapir did not come up"; }
+	# The TAP is new each time: so are the host's extra addresses on it.
+	TSRC=()
+	for i in 10 11 12 13 14 15; do
+		ip -n "$NS_TAP" addr add "10.0.0.$i/24" dev tap0 && TSRC+=("10.0.0.$i")
+	done
 }
 stop_tapir() {
 	kill -TERM "$TAPIR_PID" && wait "$TAPIR_PID"
@@ -125,6 +133,11 @@ for port in 5009 5019 5007 80; do
 	wait_for 100 listening_in "$NS_B" "$port" || die "the kernel-side server on $port did not listen"
 done
 start_tapir
+# Client addresses on both sides, for new connections/s and held connections.
+TSRC=() KSRC=()
+for i in 10 11 12 13 14 15; do
+	ip -n "$NS_A" addr add "10.9.0.$i/24" dev veth0 && KSRC+=("10.9.0.$i")
+done
 
 declare -A R    # R[metric,tapir|kernel]
 IN=""           # the namespace measure() runs its command for
@@ -147,7 +160,7 @@ ping_field() {  # ping_field HOST KEY(p50|p99)
 			END { i = k == "p50" ? int(NR / 2) : int(NR * 0.99); if (i < 1) i = 1; print v[i] * 1000 }'
 }
 wrk_rps() { in_ns wrk -t2 -c50 -d"${SECS}s" "$@" 2>&1 | awk '/^Requests\/sec:/ { print $2 }'; }
-crr() { in_ns "$TPB" crr "$1" "$2" "$SECS" 4 | field cps; }
+crr() { in_ns "$TPB" crr "$@" | field cps; }
 
 echo "bulk TCP, offloads on ..." >&2
 measure bulk_in_1 tapir "$NS_TAP" bulk send "$T" 9 "$MB" 1
@@ -195,10 +208,10 @@ if [ "$perf_ok" = 1 ]; then
 	kill -INT "$PERF_PID" && wait "$PERF_PID"
 	R[instr_per_request,tapir]=$(awk -F, -v n="$n" '$3 ~ /^instructions/ { printf "%.0f", $1 / n }' "$WORK/perf.http")
 fi
+measure new_conns_per_s tapir "$NS_TAP" crr "$T" 7 "$SECS" 4 "${TSRC[@]}"
+measure new_conns_per_s kernel "$NS_A" crr "$K" 5007 "$SECS" 4 "${KSRC[@]}"
 measure http_close_rps tapir "$NS_TAP" wrk_rps -H 'Connection: close' "http://$T/small.html"
 measure http_close_rps kernel "$NS_A" wrk_rps -H 'Connection: close' "http://$K/small.html"
-measure new_conns_per_s tapir "$NS_TAP" crr "$T" 7
-measure new_conns_per_s kernel "$NS_A" crr "$K" 5007
 
 echo "bulk TCP, tapir --no-offload ..." >&2
 stop_tapir
@@ -211,10 +224,6 @@ R[bulk_out_1_nooffload,kernel]=${R[bulk_out_1,kernel]}
 echo "$CONNS idle connections into tapir ..." >&2
 stop_tapir
 start_tapir
-srcs=()
-for i in 10 11 12 13 14 15; do
-	ip -n "$NS_TAP" addr add "10.0.0.$i/24" dev tap0 && srcs+=("10.0.0.$i")
-done
 rss0=$(rss_kb "$TAPIR_PID")
 # Several holders (a process may have too few descriptors for all), each
 # holding until the FIFO they read reaches end of file: when we close it.
@@ -223,7 +232,7 @@ exec 7<>"$WORK/holding"
 per=$(( $(ulimit -Hn) - 100 < 15000 ? $(ulimit -Hn) - 100 : 15000 ))
 holders=()
 for ((left = CONNS, i = 0; left > 0; left -= per, i++)); do
-	ip netns exec "$NS_TAP" "$TPB" hold "$T" 9 $((left < per ? left : per)) "${srcs[@]}" \
+	ip netns exec "$NS_TAP" "$TPB" hold "$T" 9 $((left < per ? left : per)) "${TSRC[@]}" \
 		<"$WORK/holding" >"$WORK/hold.$i" 7>&- &
 	PIDS+=($!) holders+=($!)
 	wait_for 6000 grep -qs established "$WORK/hold.$i" || die "tpbench hold $i said nothing"

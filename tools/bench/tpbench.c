@@ -11,7 +11,8 @@
  *   tpbench send HOST PORT MB STREAMS      MB through each of STREAMS connections
  *   tpbench recv HOST PORT MB STREAMS      read MB from each, then close
  *   tpbench rr HOST PORT SECONDS           1-byte ping-pong: transactions/s, p50, p99
- *   tpbench crr HOST PORT SECONDS THREADS  connect, 1-byte request/answer, close
+ *   tpbench crr HOST PORT SECONDS THREADS [SRC...]  connect (from the SRC addresses
+ *                                          in turn), 1-byte request/answer, close
  *   tpbench hold HOST PORT COUNT SRC...    open COUNT connections from the SRC
  *                                          addresses, report, hold until stdin closes
  */
@@ -63,7 +64,8 @@ static int dial(const struct sockaddr_in *to, const struct sockaddr_in *from)
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (from) {
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/* The port is chosen at connect(), for the whole 4-tuple. */
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 		if (bind(fd, (const struct sockaddr *)from, sizeof(*from)) < 0) {
 			close(fd);
 			return -1;
@@ -246,14 +248,25 @@ static int rr(const char *host, const char *port, const char *seconds)
 	return 0;
 }
 
-struct crr { struct sockaddr_in to; double end; uint64_t done, failed; };
+struct crr {
+	struct sockaddr_in to;
+	double end;
+	uint64_t done, failed;
+	char **srcs;
+	int nsrc;
+};
 
 static void *crr_one(void *p)
 {
 	struct crr *r = p;
 	char c = 'x';
-	while (now() < r->end) {
-		int fd = dial(&r->to, NULL);
+	/* Our side's TIME_WAIT holds each 4-tuple for a minute: several source
+	 * addresses keep the ephemeral ports from running out. */
+	for (uint64_t i = 0; now() < r->end; i++) {
+		struct sockaddr_in from;
+		if (r->nsrc)
+			from = addr_of(r->srcs[i % (uint64_t)r->nsrc], "0");
+		int fd = dial(&r->to, r->nsrc ? &from : NULL);
 		if (fd < 0 || write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1)
 			r->failed++;
 		else
@@ -266,7 +279,8 @@ static void *crr_one(void *p)
 	return NULL;
 }
 
-static int crr(const char *host, const char *port, const char *seconds, const char *threads)
+static int crr(const char *host, const char *port, const char *seconds, const char *threads,
+	       char **srcs, int nsrc)
 {
 	int n = atoi(threads);
 	if (n < 1 || n > 64)
@@ -275,7 +289,7 @@ static int crr(const char *host, const char *port, const char *seconds, const ch
 	pthread_t t[64];
 	double t0 = now(), end = t0 + atof(seconds);
 	for (int i = 0; i < n; i++) {
-		r[i] = (struct crr){.to = addr_of(host, port), .end = end};
+		r[i] = (struct crr){.to = addr_of(host, port), .end = end, .srcs = srcs, .nsrc = nsrc};
 		pthread_create(&t[i], NULL, crr_one, &r[i]);
 	}
 	uint64_t done = 0, failed = 0;
@@ -335,8 +349,8 @@ int main(int argc, char **argv)
 		return bulk(!strcmp(m, "send"), argv[2], argv[3], argv[4], argv[5]);
 	if (!strcmp(m, "rr") && argc == 5)
 		return rr(argv[2], argv[3], argv[4]);
-	if (!strcmp(m, "crr") && argc == 6)
-		return crr(argv[2], argv[3], argv[4], argv[5]);
+	if (!strcmp(m, "crr") && argc >= 6)
+		return crr(argv[2], argv[3], argv[4], argv[5], argv + 6, argc - 6);
 	if (!strcmp(m, "hold") && argc >= 6)
 		return hold(argv[2], argv[3], argv[4], argv + 5, argc - 5);
 	fprintf(stderr, "usage: see the comment at the top of tools/bench/tpbench.c\n");
