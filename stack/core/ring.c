@@ -4,13 +4,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int ensure(struct ring *r)
+/* Copies n bytes out of the ring from logical offset off (off + n <= size). */
+static void copy_out(const struct ring *r, uint32_t off, uint8_t *out, uint32_t n)
 {
-	if (!r->buf && r->cap) {
-		r->buf = malloc(r->cap);
-		if (!r->buf)
-			return -ENOMEM;
-	}
+	uint32_t at = (uint32_t)(((uint64_t)r->head + off) % r->size);
+	uint32_t first = n < r->size - at ? n : r->size - at;
+	memcpy(out, r->buf + at, first);
+	if (n > first)
+		memcpy(out + first, r->buf, n - first);
+}
+
+/* Makes room for logical offsets [0, need): allocates or grows the block,
+ * doubling (at least RING_MIN_ALLOC, at most cap). Growing keeps every byte
+ * of the old block at its logical offset, so out-of-order bytes placed ahead
+ * of the held ones survive it. */
+static int ensure(struct ring *r, uint32_t need)
+{
+	if (need <= r->size)
+		return 0;
+	if (need > r->cap)
+		return -EINVAL;
+	uint64_t size = r->size ? (uint64_t)r->size * 2 : RING_MIN_ALLOC;
+	while (size < need)
+		size *= 2;
+	if (size > r->cap)
+		size = r->cap;
+	uint8_t *nb = malloc(size);
+	if (!nb)
+		return -ENOMEM;
+	if (r->buf)
+		copy_out(r, 0, nb, r->size);
+	free(r->buf);
+	r->buf = nb;
+	r->size = (uint32_t)size;
+	r->head = 0;
 	return 0;
 }
 
@@ -18,14 +45,14 @@ void ring_free(struct ring *r)
 {
 	free(r->buf);
 	r->buf = NULL;
-	r->head = r->len = 0;
+	r->size = r->head = r->len = 0;
 }
 
 /* Copies n bytes into the ring at logical offset `off` from the head. */
 static void copy_in(struct ring *r, uint32_t off, const uint8_t *data, uint32_t n)
 {
-	uint32_t at = (r->head + off) % r->cap;
-	uint32_t first = n < r->cap - at ? n : r->cap - at;
+	uint32_t at = (uint32_t)(((uint64_t)r->head + off) % r->size);
+	uint32_t first = n < r->size - at ? n : r->size - at;
 	memcpy(r->buf + at, data, first);
 	if (n > first)
 		memcpy(r->buf, data + first, n - first);
@@ -35,7 +62,7 @@ uint32_t ring_write(struct ring *r, const uint8_t *data, uint32_t n)
 {
 	if (n > ring_space(r))
 		n = ring_space(r);
-	if (!n || ensure(r) < 0)
+	if (!n || ensure(r, r->len + n) < 0)
 		return 0;
 	copy_in(r, r->len, data, n);
 	r->len += n;
@@ -46,7 +73,7 @@ int ring_place(struct ring *r, uint32_t off, const uint8_t *data, uint32_t n)
 {
 	if (!n)
 		return 0;
-	if (ensure(r) < 0)
+	if (ensure(r, r->len + off + n) < 0)
 		return -ENOMEM;
 	copy_in(r, r->len + off, data, n);
 	return 0;
@@ -59,13 +86,8 @@ void ring_commit(struct ring *r, uint32_t n)
 
 void ring_peek(const struct ring *r, uint32_t off, uint8_t *out, uint32_t n)
 {
-	if (!n)
-		return;
-	uint32_t at = (r->head + off) % r->cap;
-	uint32_t first = n < r->cap - at ? n : r->cap - at;
-	memcpy(out, r->buf + at, first);
-	if (n > first)
-		memcpy(out + first, r->buf, n - first);
+	if (n)
+		copy_out(r, off, out, n);
 }
 
 void ring_drop(struct ring *r, uint32_t n)
@@ -75,25 +97,25 @@ void ring_drop(struct ring *r, uint32_t n)
 	r->len -= n;
 	/* The head moves even when the ring empties: out-of-order bytes may
 	 * already sit ahead of it (ring_place). */
-	if (r->cap)
-		r->head = (r->head + n) % r->cap;
+	if (r->size)
+		r->head = (r->head + n) % r->size;
 }
 
 int ring_resize(struct ring *r, uint32_t cap)
 {
 	if (cap < r->len)
 		return -EINVAL;
-	if (!r->buf) {
-		r->cap = cap;
+	if (!r->buf || cap >= r->size) {
+		r->cap = cap;           /* the block grows when it must */
 		return 0;
 	}
 	uint8_t *nb = malloc(cap ? cap : 1);
 	if (!nb)
 		return -ENOMEM;
-	ring_peek(r, 0, nb, r->len);
+	copy_out(r, 0, nb, cap);        /* held bytes, and what was placed ahead within cap */
 	free(r->buf);
 	r->buf = nb;
-	r->cap = cap;
+	r->size = r->cap = cap;
 	r->head = 0;
 	return 0;
 }
