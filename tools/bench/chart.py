@@ -31,10 +31,11 @@ def main(src, dst):
     height = head + len(rows) * (bar + gap) + 30
     scale = width / top
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
-           'font-family="sans-serif" font-size="12">' % (left + width + 150, height),
+           'font-family="sans-serif" font-size="12">' % (left + width + 230, height),
            '<rect width="100%" height="100%" fill="white"/>',
            '<text x="10" y="20" font-size="14" font-weight="bold">tapir relative to the '
-           'Linux kernel, same run (kernel = 100 %; longer is better)</text>']
+           'Linux kernel, same run (kernel = 100 %; longer is better; dashed: the '
+           'target; red: short of it)</text>']
     for i in range(0, int(top) + 1):
         x = left + i * scale
         out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ccc"/>'
@@ -49,12 +50,13 @@ def main(src, dst):
                    % (left - 8, y + bar - 5, escape(label)))
         out.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>'
                    % (left, y, w, bar, colour))
-        out.append('<text x="%.1f" y="%d">%.0f %% (%g vs %g %s)</text>'
-                   % (left + w + 4, y + bar - 5, rel * 100, t, k, escape(unit)))
         if target is not None:
             x = left + min(target, top) * scale
             out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="black" '
                        'stroke-width="2" stroke-dasharray="3,2"/>' % (x, y - 2, x, y + bar + 2))
+        out.append('<text x="%.1f" y="%d" paint-order="stroke" stroke="white" '
+                   'stroke-width="3">%.0f %% (%g vs %g %s)</text>'
+                   % (left + w + 4, y + bar - 5, rel * 100, t, k, escape(unit)))
     out.append("</svg>")
     with open(dst, "w") as f:
         f.write("\n".join(out) + "\n")
