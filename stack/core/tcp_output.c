@@ -323,8 +323,11 @@ void tcp_flush_acks(struct tp_stack *s)
 	while ((c = s->tcp->deferred_acks)) {
 		s->tcp->deferred_acks = c->ack_next;
 		c->ack_deferred = 0;
-		if (c->ack_now)         /* else a segment sent since carried it */
-			tcp_send_ack(c);
+		/* Not a bare ACK: the connection may have ended in the batch (a
+		 * RST; the socket still holds it), which tcp_output() knows. No
+		 * ack_now: a segment sent since carried it. */
+		if (c->ack_now)
+			tcp_output(c);
 	}
 }
 

@@ -4,6 +4,8 @@
  * offload metadata (tp_input_offload): a checksum the link vouched for is not
  * checked again, a super-frame larger than the MTU is one datagram, and
  * metadata that does not fit its frame is a counted drop (eth.drop_offload).
+ * And the driver's input batch: one cumulative ACK per connection at its end,
+ * duplicate ACKs at once.
  */
 #include <string.h>
 
@@ -239,6 +241,98 @@ START_TEST(tx_offload_needs_its_callback)
 }
 END_TEST
 
+/* --- input batches (tp_batch_begin/end) ----------------------------------- */
+
+static uint8_t seg_data[1460];
+
+START_TEST(batch_ends_with_one_cumulative_ack)
+{
+	struct tconn t;
+	tc_init(&t, NULL);
+	tc_passive_open(&t);
+	h_clear(&t.h);
+	tp_batch_begin(t.h.stack);
+	for (int i = 0; i < 6; i++)
+		tc_peer_data(&t, seg_data, sizeof(seg_data));
+	ck_assert_uint_eq(count_tcp(&t.h), 0);      /* every second segment, held */
+	tp_batch_end(t.h.stack);
+	struct tview v;
+	only_tcp(&t.h, &v);
+	ck_assert_uint_eq(v.ack, t.pnxt);            /* all six at once */
+	ck_assert_uint_eq(v.len, 0);
+	/* Outside a batch, as before: an ACK every second full segment. */
+	h_clear(&t.h);
+	for (int i = 0; i < 4; i++)
+		tc_peer_data(&t, seg_data, sizeof(seg_data));
+	ck_assert_uint_eq(count_tcp(&t.h), 2);
+	tc_fini(&t);
+}
+END_TEST
+
+START_TEST(batch_never_holds_duplicate_acks)
+{
+	struct tconn t;
+	tc_init(&t, NULL);
+	tc_passive_open(&t);
+	h_clear(&t.h);
+	tp_batch_begin(t.h.stack);
+	/* A gap: each segment beyond it draws a duplicate ACK at once, which the
+	 * sender counts toward fast retransmit (RFC 5681 §4.2). */
+	for (int i = 1; i <= 3; i++)
+		tc_send(&t, F_ACK, t.pnxt + (uint32_t)i * 1460, t.snd, seg_data, sizeof(seg_data));
+	ck_assert_uint_eq(count_tcp(&t.h), 3);
+	for (size_t i = 0; i < 3; i++) {
+		struct tview v;
+		nth_tcp(&t.h, i, &v);
+		ck_assert_uint_eq(v.ack, t.pnxt);
+	}
+	tp_batch_end(t.h.stack);
+	ck_assert_uint_eq(count_tcp(&t.h), 3);      /* nothing left to flush */
+	tc_fini(&t);
+}
+END_TEST
+
+START_TEST(connection_gone_before_the_batch_ends)
+{
+	struct tconn t;
+	tc_init(&t, NULL);
+	tc_passive_open(&t);
+	tp_batch_begin(t.h.stack);
+	tc_peer_data(&t, seg_data, sizeof(seg_data));
+	tc_peer_data(&t, seg_data, sizeof(seg_data));
+	/* Held, then the connection ends inside the batch: no ACK for the
+	 * dead (the socket still holds it, CLOSED, for the error it reads). */
+	tc_send(&t, F_RST, t.pnxt, 0, NULL, 0);
+	ck_assert_ptr_null(tc_state(&t));
+	h_clear(&t.h);
+	tp_batch_end(t.h.stack);
+	ck_assert_uint_eq(count_tcp(&t.h), 0);
+	tc_fini(&t);
+}
+END_TEST
+
+START_TEST(connection_freed_before_the_batch_ends)
+{
+	struct tconn t;
+	tc_init(&t, NULL);
+	tc_passive_open(&t);
+	tp_batch_begin(t.h.stack);
+	tc_peer_data(&t, seg_data, sizeof(seg_data));
+	tc_peer_data(&t, seg_data, sizeof(seg_data));
+	/* The application closes with data unread: a RST, and the connection
+	 * is freed while its ACK is held (ASan would see a use after free). */
+	h_clear(&t.h);
+	tp_sock_close(t.h.stack, t.fd);
+	t.fd = -1;
+	struct tview v;
+	only_tcp(&t.h, &v);
+	ck_assert(v.flags & F_RST);
+	tp_batch_end(t.h.stack);
+	ck_assert_uint_eq(count_tcp(&t.h), 1);
+	tc_fini(&t);
+}
+END_TEST
+
 static Suite *offload_suite(void)
 {
 	Suite *s = suite_create("offload");
@@ -253,6 +347,12 @@ static Suite *offload_suite(void)
 	tcase_add_test(tc, udp_partial_checksum);
 	tcase_add_test(tc, hostile_metadata_dropped);
 	tcase_add_test(tc, tx_offload_needs_its_callback);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("batch");
+	tcase_add_test(tc, batch_ends_with_one_cumulative_ack);
+	tcase_add_test(tc, batch_never_holds_duplicate_acks);
+	tcase_add_test(tc, connection_gone_before_the_batch_ends);
+	tcase_add_test(tc, connection_freed_before_the_batch_ends);
 	suite_add_tcase(s, tc);
 	return s;
 }
