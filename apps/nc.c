@@ -2,7 +2,7 @@
  * nc.c - `tapir nc`: a tiny netcat on a virtual host of its own. Copies
  * stdin to a TCP (or UDP) socket of the tapir stack and the socket to
  * stdout; on EOF from stdin it half-closes (shutdown SHUT_WR) and it exits
- * when the peer closes. Everything runs on the loop thread with the core's
+ * when the peer closes (and stdin, unless a terminal, has ended). Everything runs on the loop thread with the core's
  * non-blocking socket calls: stdin and stdout are loop fds like the TAP, and
  * each side stops reading while the other cannot take more (back-pressure
  * reaches the peer as a closing TCP window).
@@ -260,8 +260,14 @@ static void copy_from_socket(struct nc *nc)
 			if (errno == EAGAIN)
 				break;
 			if (errno == EPIPE) {
-				/* The reader went away (`| head`): nothing left to do. */
-				say(nc, "stdout closed: stopping");
+				/* The reader went away (`| head`): nothing left to
+				 * do. Nobody reads what the peer still sends, and our
+				 * stack ends with us, so it could never hear a reset
+				 * later: reset now (SO_LINGER 0, RFC 9293 §3.10.5). */
+				say(nc, "stdout closed: stopping, resetting the connection");
+				tp_sock_setopt(nc->vh.stack, nc->fd, TP_SO_LINGER, 0);
+				tp_sock_close(nc->vh.stack, nc->fd);
+				nc->fd = -1;
 				finish(nc, 0);
 			} else {
 				fail(nc, "writing stdout: %s", strerror(errno));
@@ -323,7 +329,12 @@ static void pump(struct nc *nc)
 	watch(nc, out, out->off < out->len, EPOLLOUT);
 	if (nc->opt.udp || !out->eof || out->off < out->len)
 		return;
-	/* The peer is done and all it sent is out: close our side too. */
+	/* The peer is done and all it sent is out. A half-closed peer still
+	 * takes data (RFC 9293 §3.6): stdin from a file or a pipe goes on to
+	 * its end; from a terminal, nobody may ever type the EOF, so we stop. */
+	if (!nc->shut_wr && !nc->opt.no_stdin && !isatty(STDIN_FILENO))
+		return;
+	/* Close our side too. */
 	if (!nc->shut_wr) {
 		tp_sock_shutdown(nc->vh.stack, nc->fd, TP_SHUT_WR);
 		nc->shut_wr = 1;
@@ -500,7 +511,8 @@ int cmd_nc(int argc, char **argv)
 		.about = "Brings up a virtual host on a new TAP and connects from it to HOST:PORT (or,\n"
 			 "with -l, waits for one connection to PORT), copying stdin to the connection\n"
 			 "and the connection to stdout. At EOF on stdin it closes its sending side\n"
-			 "(TCP half-close); it exits when the peer closes. Exit status: 0 after a\n"
+			 "(TCP half-close); it exits when the peer closes and stdin has ended (from a\n"
+			 "terminal: when the peer closes). Exit status: 0 after a\n"
 			 "clean end, 1 if the connection failed (refused, reset, timed out).",
 		.details = vhost_impair_help,
 		.groups = groups,

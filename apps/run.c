@@ -71,6 +71,13 @@ static int set_http_idle(void *t, const char *v, char *err, size_t n)
 			   err, n);
 }
 
+static int set_no_access_log(void *t, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	((struct run_options *)t)->http.access_log = NULL;
+	return 0;
+}
+
 static const struct cli_option run_options[] = {
 	{"services", 0, "LIST", "echo (7), discard (9), chargen (19), dns (53), http (80), tcp, "
 				"udp; all (default), none", set_services},
@@ -81,6 +88,8 @@ static const struct cli_option run_options[] = {
 	{"http-port", 0, "PORT", "HTTP: the TCP port (default 80)", set_http_port},
 	{"http-idle", 0, "SEC", "HTTP: close keep-alive connections idle this long (default 15)",
 	 set_http_idle},
+	{"no-access-log", 0, NULL, "HTTP: log no requests (default: one line each on stderr)",
+	 set_no_access_log},
 	{NULL, 0, NULL, NULL, NULL},
 };
 

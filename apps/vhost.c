@@ -211,6 +211,15 @@ const char vhost_impair_help[] =
 	"e.g. --impair loss=5%,delay=10ms,reorder=10%,dup=1%,seed=7. What it did is printed\n"
 	"at exit with the counters (watch tcp.retrans and tcp.fast_retrans grow).\n";
 
+static int set_busy_poll(void *t, const char *v, char *err, size_t n)
+{
+	uint64_t us;
+	if (cli_uint(v, 0, 1000000, &us, err, n) < 0)
+		return -1;
+	((struct vhost_config *)t)->busy_poll = us;
+	return 0;
+}
+
 const struct cli_option vhost_options[] = {
 	{"tap", 0, "NAME", "TAP device to create (default tap0)", set_tap},
 	{"addr", 0, "A/N", "tapir's address and prefix (default 10.0.0.2/24)", set_addr},
@@ -222,6 +231,10 @@ const struct cli_option vhost_options[] = {
 	{"seed", 0, "N", "fixed PRNG seed, for repeatable runs (default: getrandom)", set_seed},
 	CLI_SWITCH("trace", 0, "print one line per frame in/out, drop and event", struct vhost_config,
 		   trace),
+	{"busy-poll", 0, "USEC", "poll this long after each wake before sleeping: lower latency, "
+				 "a busy core (default 0: off)", set_busy_poll},
+	CLI_SWITCH("no-offload", 0, "no TAP offloads: tapir checksums and segments everything itself",
+		   struct vhost_config, no_offload),
 	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
 	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
 	{"cc", 0, "NAME", "TCP congestion control: cubic (default), newreno, reno", set_cc},
@@ -421,7 +434,11 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 		vh->cfg.messages = stdout;
 	if (!cfg->seed_set && (e = tp_clock_seed(&seed)) < 0)
 		return fail(vh, "getrandom: %s", strerror(-e));
-	vh->tap = tp_tap_open(cfg->tap_name, err, sizeof(err));
+	/* A capture is for replaying: it must hold real, checksummed,
+	 * MTU-sized frames, which the offloads leave for the kernel to make. */
+	int offload = !cfg->no_offload && !cfg->pcap_path;
+	vh->tap = offload ? tp_tap_open_offload(cfg->tap_name, err, sizeof(err)) :
+			    tp_tap_open(cfg->tap_name, err, sizeof(err));
 	if (!vh->tap)
 		return fail(vh, "%s", err);
 	struct tp_tap_host host = {.addr = cfg->host_addr, .prefix_len = cfg->host_prefix_len,
@@ -447,9 +464,11 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 	vh->loop = tp_loop_new(vh->stack);
 	if (!vh->loop)
 		return fail(vh, "creating the event loop: %s", strerror(errno));
+	tp_loop_set_busy_poll(vh->loop, cfg->busy_poll);
 	struct tp_netif_config nc = {.name = tp_tap_name(vh->tap), .addr = cfg->addr,
 				     .prefix_len = cfg->prefix_len, .gateway = cfg->gateway,
-				     .mtu = cfg->mtu};
+				     .mtu = cfg->mtu, .offloads = tp_tap_offloads(vh->tap),
+				     .transmit_offload = offload ? tp_tap_transmit_offload : NULL};
 	memcpy(nc.mac, cfg->mac, 6);
 	vh->netif = tp_netif_add(vh->stack, &nc, tp_tap_transmit, vh->tap);
 	if (!vh->netif)

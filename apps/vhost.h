@@ -27,6 +27,8 @@ struct vhost_config {
 	uint64_t seed;
 	const char *pcap_path;      /* NULL: no capture */
 	int trace;
+	int no_offload;             /* --no-offload: every frame complete, MTU-sized */
+	tp_time busy_poll;          /* --busy-poll: µs the loop polls before sleeping */
 	int mac_set, gateway_set, seed_set;
 	tp_time msl;                /* TCP maximum segment lifetime; 0: the stack's default */
 	char cc[16];                /* congestion control; "": the stack's default (cubic) */

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The built-in site: what a visitor sees without --www. */
@@ -44,6 +46,7 @@ int http_docroot_open(struct http_docroot *root, const char *dir, char *err, siz
 {
 	struct stat st;
 	memset(root, 0, sizeof(*root));
+	root->dirfd = -1;
 	root->started = time(NULL);
 	if (!dir)
 		return 0;
@@ -55,7 +58,15 @@ int http_docroot_open(struct http_docroot *root, const char *dir, char *err, siz
 		snprintf(err, errlen, "--www %s: not a directory", dir);
 		return -1;
 	}
+	root->dirfd = open(root->real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);   /* -1: realpath(3) */
 	return 0;
+}
+
+void http_docroot_close(struct http_docroot *root)
+{
+	if (root->dirfd >= 0)
+		close(root->dirfd);
+	root->dirfd = -1;
 }
 
 /* Whether the segment just written at out[seg..o) is "." or "..". */
@@ -166,6 +177,62 @@ static int resolve_inside(const struct http_docroot *root, const char *path, cha
 	return 0;
 }
 
+/* path (decoded, "/..." ) opened beneath the root by the kernel itself: the
+ * descriptor, -403, -404, or -ENOSYS where openat2(2) is missing. One call
+ * where realpath costs one per path component. */
+static int open_beneath(const struct http_docroot *root, const char *path)
+{
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+	if (root->dirfd < 0)
+		return -ENOSYS;
+	while (*path == '/')
+		path++;
+	long fd = syscall(SYS_openat2, root->dirfd, *path ? path : ".", &how, sizeof(how));
+	if (fd >= 0)
+		return (int)fd;
+	if (errno == ENOSYS || errno == EPERM)      /* EPERM: a seccomp filter that does not know it */
+		return -ENOSYS;
+	return errno == EXDEV || errno == EACCES || errno == ELOOP ? -403 : -404;
+}
+
+/* Fills f from an open regular file (closing fd if it is not one). */
+static int take_file(int fd, const char *path, struct http_file *f)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -404;            /* a device, FIFO or socket is not a page */
+	}
+	f->fd = fd;
+	f->size = (uint64_t)st.st_size;
+	f->mtime = st.st_mtim.tv_sec;
+	f->content_type = http_content_type(path);
+	make_etag(f, (uint64_t)st.st_ino, st.st_mtim.tv_nsec);
+	return 0;
+}
+
+static int lookup_beneath(const struct http_docroot *root, const char *path, struct http_file *f)
+{
+	char index[PATH_MAX];
+	struct stat st;
+	int fd = open_beneath(root, path);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		size_t n = strlen(path);
+		if (!n || path[n - 1] != '/')
+			return 301;
+		if ((size_t)snprintf(index, sizeof(index), "%sindex.html", path) >= sizeof(index))
+			return -404;
+		if ((fd = open_beneath(root, index)) < 0)
+			return fd;
+		path = index;
+	}
+	return take_file(fd, path, f);
+}
+
 int http_docroot_lookup(const struct http_docroot *root, const char *path, struct http_file *f)
 {
 	char real[PATH_MAX], index[PATH_MAX];
@@ -174,7 +241,10 @@ int http_docroot_lookup(const struct http_docroot *root, const char *path, struc
 	f->fd = -1;
 	if (!root->real[0])
 		return builtin_lookup(root, path, f);
-	int e = resolve_inside(root, path, real);
+	int e = lookup_beneath(root, path, f);
+	if (e != -ENOSYS)
+		return e;
+	e = resolve_inside(root, path, real);
 	if (e < 0)
 		return e;
 	if (stat(real, &st) < 0)
@@ -191,14 +261,5 @@ int http_docroot_lookup(const struct http_docroot *root, const char *path, struc
 	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return errno == EACCES ? -403 : -404;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -404;            /* a device, FIFO or socket is not a page */
-	}
-	f->fd = fd;
-	f->size = (uint64_t)st.st_size;
-	f->mtime = st.st_mtim.tv_sec;
-	f->content_type = http_content_type(real);
-	make_etag(f, (uint64_t)st.st_ino, st.st_mtim.tv_nsec);
-	return 0;
+	return take_file(fd, real, f);
 }

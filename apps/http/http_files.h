@@ -4,8 +4,10 @@
  *
  * The mapping never leaves the document root: the target's path is
  * percent-decoded (a NUL or a ".." segment, however encoded, is refused),
- * then resolved with realpath(3) and checked to lie under the root's own
- * realpath, so a symlink pointing out is refused too.
+ * then opened with openat2(2)'s RESOLVE_BENEATH against the root's
+ * descriptor, so the kernel refuses any way out (a symlink pointing out,
+ * an absolute one) in the one call; where openat2 is missing, resolved with
+ * realpath(3) and checked to lie under the root's own realpath.
  */
 #ifndef TAPIR_APPS_HTTP_FILES_H
 #define TAPIR_APPS_HTTP_FILES_H
@@ -19,11 +21,13 @@
 
 struct http_docroot {
 	char real[PATH_MAX];        /* realpath of --www; "" for the built-in site */
+	int dirfd;                  /* the root opened, or -1 */
 	time_t started;             /* Last-Modified of the built-in pages */
 };
 
 /* Opens `dir` (NULL: the built-in site). -1 with the reason in err. */
 int http_docroot_open(struct http_docroot *root, const char *dir, char *err, size_t errlen);
+void http_docroot_close(struct http_docroot *root);
 
 /*
  * The decoded path of a request-target (origin- or absolute-form): query

@@ -614,6 +614,7 @@ struct http_server *http_server_start(struct tp_loop *loop, const struct http_se
 		if (fd >= 0)
 			tp_sock_close(s, fd);
 		tp_loop_timer_free(srv->sweep);
+		http_docroot_close(&srv->root);
 		free(srv);
 		return NULL;
 	}
@@ -630,6 +631,7 @@ void http_server_stop(struct http_server *srv)
 		conn_free(srv->conns);
 	tp_loop_timer_free(srv->sweep);
 	tp_sock_close(srv->stack, srv->listen_fd);
+	http_docroot_close(&srv->root);
 	free(srv);
 }
 

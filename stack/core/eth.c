@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "byteorder.h"
+#include "offload.h"
 #include "stack.h"
 
 const uint8_t eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -57,7 +58,8 @@ int eth_output(struct tp_netif *nif, struct pkb *p, const uint8_t dst[6], uint16
 	}
 	tp_count(s, TP_STAT_ETH_OUT);
 	tp_trace_frame(s, TP_TRACE_FRAME_OUT, nif, p->data, p->len);
-	int err = nif->transmit(nif->transmit_ctx, p->data, p->len);
+	int err = p->csum_l4 || p->gso_size ? offload_transmit(nif, p) :
+		  nif->transmit(nif->transmit_ctx, p->data, p->len);
 	if (err < 0)
 		tp_count(s, TP_STAT_ETH_TX_ERROR);
 	pkb_free(p);

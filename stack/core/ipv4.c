@@ -8,6 +8,7 @@
 #include "checksum.h"
 #include "eth.h"
 #include "icmp.h"
+#include "offload.h"
 #include "stack.h"
 
 static int is_local(struct tp_stack *s, tp_ip4 a)
@@ -69,7 +70,9 @@ void ip_input(struct tp_netif *nif, const uint8_t *pkt, size_t len)
 void ip_input_link(struct tp_netif *nif, const uint8_t *pkt, size_t len, int link_broadcast)
 {
 	struct tp_stack *s = nif->stack;
+	int csum_ok = s->rx_csum_ok;
 
+	s->rx_csum_ok = 0;          /* for this datagram only, not for what it makes us loop back */
 	tp_count(s, TP_STAT_IP_IN);
 	if (len < IP_HDR_LEN) {
 		tp_drop(s, TP_STAT_IP_DROP_SHORT, pkt, len);
@@ -96,6 +99,7 @@ void ip_input_link(struct tp_netif *nif, const uint8_t *pkt, size_t len, int lin
 	struct ip_info info = {
 		.src = get_be32(pkt + 12), .dst = get_be32(pkt + 16), .proto = pkt[9],
 		.ttl = pkt[8], .tos = pkt[1], .hdr = pkt, .hdr_len = hl, .netif = nif,
+		.l4_csum_ok = csum_ok,
 	};
 	/* RFC 1122 §3.2.1.3: no datagram comes from a broadcast, multicast,
 	 * loopback or zero source. */
@@ -141,6 +145,7 @@ void ip_input_link(struct tp_netif *nif, const uint8_t *pkt, size_t len, int lin
 	info.hdr = whole;
 	info.hdr_len = whole_hl;
 	info.reassembled = 1;
+	info.l4_csum_ok = 0;
 	deliver(s, &info, whole, whole_len);
 	free(whole);
 }
@@ -166,10 +171,22 @@ struct tp_netif *ip_route(struct tp_stack *s, tp_ip4 dst, tp_ip4 *nexthop)
 
 /* RFC 6864 §4.1 / RFC 7739: IDs from counters chosen by a keyed hash of the
  * destination, so an observer learns nothing about traffic to others. */
-static uint16_t next_id(struct tp_stack *s, tp_ip4 dst)
+static uint16_t next_id(struct tp_stack *s, tp_ip4 dst, uint16_t count)
 {
 	uint32_t h = (dst ^ (uint32_t)s->ip.id_key) * 2654435761u;
-	return (uint16_t)(s->ip.id_base[h >> 24]++ + (h >> 8));
+	uint16_t id = (uint16_t)(s->ip.id_base[h >> 24] + (h >> 8));
+	s->ip.id_base[h >> 24] = (uint16_t)(s->ip.id_base[h >> 24] + count);
+	return id;
+}
+
+/* The datagrams p becomes on the wire: a super-segment's link gives each of
+ * its segments the next ID (as Linux's TSO does), so it takes that many. */
+static uint16_t datagrams_in(const struct pkb *p)
+{
+	if (!p->gso_size || !p->csum_l4)
+		return 1;
+	size_t payload = p->len - (size_t)(p->csum_l4 - p->data) - (size_t)(p->csum_l4[12] >> 4) * 4;
+	return (uint16_t)((payload + p->gso_size - 1) / p->gso_size);
 }
 
 static void fill_header(uint8_t *h, const struct ip_send *how, tp_ip4 src, uint16_t total,
@@ -192,6 +209,7 @@ static int link_output(struct tp_stack *s, struct tp_netif *nif, struct pkb *p, 
 {
 	/* A datagram to ourselves never reaches the wire. */
 	if (is_local(s, nexthop)) {
+		offload_csum_complete(p);
 		ip_input(nif, p->data, p->len);
 		pkb_free(p);
 		return 0;
@@ -213,14 +231,15 @@ int ip_output(struct tp_stack *s, struct pkb *p, const struct ip_send *how)
 	}
 	tp_ip4 src = how->src ? how->src : nif->cfg.addr;
 	uint8_t ttl = how->ttl ? how->ttl : s->cfg.default_ttl;
-	uint16_t id = next_id(s, how->dst);
+	uint16_t id = next_id(s, how->dst, datagrams_in(p));
 	size_t mtu = nif->cfg.mtu;
 
 	if (p->len + IP_HDR_LEN > IP_MAX_LEN) {
 		pkb_free(p);
 		return -EMSGSIZE;
 	}
-	if (p->len + IP_HDR_LEN <= mtu) {
+	/* A TCP super-segment (offload.h) is cut to the MTU by the link. */
+	if (p->len + IP_HDR_LEN <= mtu || p->gso_size) {
 		uint8_t *h = pkb_push(p, IP_HDR_LEN);
 		if (!h) {
 			pkb_free(p);

@@ -33,6 +33,7 @@ struct ip_info {
 	uint8_t proto, ttl, tos;
 	int to_broadcast;          /* sent to a broadcast (or multicast) address */
 	int reassembled;
+	int l4_csum_ok;            /* the link vouched for the TCP/UDP checksum (offload.h) */
 	const uint8_t *hdr;        /* the IP header as received (first fragment's) */
 	size_t hdr_len;
 	struct tp_netif *netif;

@@ -15,6 +15,9 @@ struct pkb *pkb_alloc(size_t headroom, size_t tailroom)
 	p->len = 0;
 	p->size = headroom + tailroom;
 	p->nexthop = 0;
+	p->csum_l4 = NULL;
+	p->csum_offset = 0;
+	p->gso_size = 0;
 	return p;
 }
 

@@ -25,6 +25,12 @@ struct pkb {
 	size_t len;             /* bytes from data */
 	size_t size;            /* bytes in buf */
 	uint32_t nexthop;       /* set by IP output for the link layer */
+	/* Offload (offload.h): the transport header whose checksum is left
+	 * partial for the link, or NULL when the packet is complete; and for
+	 * a TCP super-segment the payload bytes per segment, else 0. */
+	uint8_t *csum_l4;
+	uint16_t csum_offset;
+	uint16_t gso_size;
 	uint8_t buf[];
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "eth.h"
+#include "offload.h"
 #include "sock.h"
 #include "tapir/sock.h"
 #include "tcp.h"
@@ -97,7 +98,10 @@ struct tp_netif *tp_netif_add(struct tp_stack *s, const struct tp_netif_config *
 {
 	if (s->n_netif == TP_MAX_NETIF || !transmit || cfg->prefix_len > 32 ||
 	    eth_is_multicast(cfg->mac) || cfg->addr == 0 ||
-	    (cfg->mtu && (cfg->mtu < 68 || cfg->mtu > 9000))) {
+	    (cfg->mtu && (cfg->mtu < 68 || cfg->mtu > 9000)) ||
+	    (cfg->offloads & ~(TP_OFFLOAD_TX_CSUM | TP_OFFLOAD_TSO | TP_OFFLOAD_RX)) ||
+	    ((cfg->offloads & (TP_OFFLOAD_TX_CSUM | TP_OFFLOAD_TSO)) && !cfg->transmit_offload) ||
+	    ((cfg->offloads & TP_OFFLOAD_TSO) && !(cfg->offloads & TP_OFFLOAD_TX_CSUM))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -128,6 +132,42 @@ const struct tp_netif_config *tp_netif_config_of(const struct tp_netif *nif)
 void tp_input(struct tp_stack *s, struct tp_netif *nif, const uint8_t *frame, size_t len)
 {
 	eth_input(nif, frame, len);
+	tp_sock_dispatch(s);
+}
+
+void tp_input_offload(struct tp_stack *s, struct tp_netif *nif, const uint8_t *frame, size_t len,
+		      const struct tp_offload *off)
+{
+	if (!off || !(nif->cfg.offloads & TP_OFFLOAD_RX) ||
+	    !(off->csum_partial || off->csum_valid || off->gso_tcp4 || off->gso_other)) {
+		tp_input(s, nif, frame, len);
+		return;
+	}
+	/* "Valid" alone claims nothing about the frame's layout to check. */
+	if (off->gso_other ||
+	    ((off->csum_partial || off->gso_tcp4) && offload_rx_check(frame, len, off) < 0)) {
+		tp_count(s, TP_STAT_ETH_IN);
+		tp_trace_frame(s, TP_TRACE_FRAME_IN, nif, frame, len);
+		tp_drop(s, TP_STAT_ETH_DROP_OFFLOAD, frame, len);
+		return;
+	}
+	s->rx_csum_ok = 1;
+	s->rx_gso = off->gso_tcp4;
+	eth_input(nif, frame, len);
+	s->rx_csum_ok = 0;
+	s->rx_gso = 0;
+	tp_sock_dispatch(s);
+}
+
+void tp_batch_begin(struct tp_stack *s)
+{
+	s->batching = 1;
+}
+
+void tp_batch_end(struct tp_stack *s)
+{
+	s->batching = 0;
+	tcp_flush_acks(s);
 	tp_sock_dispatch(s);
 }
 

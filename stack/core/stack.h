@@ -55,6 +55,11 @@ struct tp_stack {
 
 	tp_trace_fn trace;
 	void *trace_ctx;
+	/* The frame being input came with a checksum the link vouched for
+	 * (tp_input_offload); IP takes it for the one datagram it holds. */
+	uint8_t rx_csum_ok;
+	uint8_t rx_gso;             /* ... and is a GSO super-frame (TCP counts its segments) */
+	uint8_t batching;           /* between tp_batch_begin() and tp_batch_end() */
 };
 
 static inline void tp_count(struct tp_stack *s, enum tp_stat_id id) { s->stats[id]++; }

@@ -177,6 +177,7 @@ void tcp_conn_free(struct tcp_conn *c)
 		tcp_conn_free(child);
 	}
 	unlink_conn(c);
+	tcp_forget_deferred_ack(c);
 	tcp_timers_stop(c);
 	ring_free(&c->sndbuf);
 	ring_free(&c->rcvbuf);

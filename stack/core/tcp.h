@@ -159,6 +159,8 @@ struct tcp_conn {
 	/* ACK policy */
 	uint8_t ack_now;            /* send an ACK on the next output */
 	uint8_t unacked_segs;       /* full segments received since our last ACK */
+	uint8_t ack_deferred;       /* on the table's deferred list (tcp_flush_acks) */
+	struct tcp_conn *ack_next;  /* link in that list */
 
 	/* Options set by the application */
 	uint8_t nodelay, keepalive, linger_on;
@@ -201,6 +203,7 @@ struct tcp_table {
 	 * ISN must lie above the old connection's SND.MAX, kept here. */
 	uint8_t isn_floor_set;
 	uint32_t isn_floor;
+	struct tcp_conn *deferred_acks;     /* pure ACKs held to the end of an input batch */
 };
 
 /* --- tcp.c ------------------------------------------------------------- */
@@ -343,6 +346,9 @@ void tcp_send_synack_stateless(struct tcp_conn *c);
 void tcp_retransmit(struct tcp_conn *c);
 /* Sends [seq, seq + len) again (a SACK hole), with the FIN if it ends there. */
 void tcp_retransmit_range(struct tcp_conn *c, uint32_t seq, uint32_t len);
+/* Sends the ACKs held during an input batch (tp_batch_end). */
+void tcp_flush_acks(struct tp_stack *s);
+void tcp_forget_deferred_ack(struct tcp_conn *c);
 void tcp_send_probe(struct tcp_conn *c);
 void tcp_send_keepalive(struct tcp_conn *c);
 uint32_t tcp_rcv_window(struct tcp_conn *c);

@@ -455,8 +455,9 @@ static void take_text(struct tcp_conn *c, struct tcp_seg *seg)
 	if (filled || c->ooo) {
 		c->ack_now = 1;
 	} else if (len) {
-		if (len >= c->mss)
-			c->unacked_segs++;
+		/* A GSO super-frame (offload.h) counts as the segments in it. */
+		uint32_t full = c->stack->rx_gso ? len / c->mss : len >= c->mss;
+		c->unacked_segs = (uint8_t)(c->unacked_segs + (full < 2 ? full : 2));
 		if (c->unacked_segs >= 2)
 			c->ack_now = 1;
 		else
@@ -706,7 +707,8 @@ void tcp_segment_arrives(struct tp_stack *s, const struct ip_info *ip, const uin
 		tp_drop(s, TP_STAT_TCP_DROP_SHORT, d, len);
 		return;
 	}
-	if (cksum_finish(cksum_add(cksum_pseudo(ip->src, ip->dst, IP_PROTO_TCP, (uint16_t)len), d, len))) {
+	if (!ip->l4_csum_ok &&
+	    cksum_finish(cksum_add(cksum_pseudo(ip->src, ip->dst, IP_PROTO_TCP, (uint16_t)len), d, len))) {
 		tp_drop(s, TP_STAT_TCP_DROP_CHECKSUM, d, len);
 		return;
 	}

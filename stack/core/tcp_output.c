@@ -4,6 +4,7 @@
 
 #include "byteorder.h"
 #include "checksum.h"
+#include "offload.h"
 #include "stack.h"
 #include "tcp.h"
 #include "tcp_seq.h"
@@ -32,6 +33,7 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
 	struct tp_stack *s = c->stack;
 	if (s->trace)
 		tcp_vars_flush(s);      /* the previous segment's state is complete */
+	uint32_t offloads = len ? offload_route(s, c->raddr) : 0;
 	uint8_t opts[TCP_OPT_MAX];
 	int all_sack = 1;
 	size_t olen = flags & TCP_SYN ? tcp_syn_options(c, opts) : tcp_data_options(c, opts, len, &all_sack);
@@ -69,7 +71,16 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
 	put_be16(h + 18, 0);
 	memcpy(h + TCP_HDR_LEN, opts, olen);
 	uint32_t sum = cksum_pseudo(c->laddr, c->raddr, IP_PROTO_TCP, (uint16_t)(hl + len));
-	put_be16(h + 16, cksum_finish(cksum_add(sum, h, hl + len)));
+	if (len && (offloads & TP_OFFLOAD_TX_CSUM)) {
+		/* The link sums the segment (offload.h): leave it the pseudo-header. */
+		put_be16(h + 16, (uint16_t)~cksum_finish(sum));
+		p->csum_l4 = h;
+		p->csum_offset = 16;
+		if (len > c->mss)
+			p->gso_size = c->mss;
+	} else {
+		put_be16(h + 16, cksum_finish(cksum_add(sum, h, hl + len)));
+	}
 
 	if (flags & TCP_ACK) {
 		if (all_sack)
@@ -78,7 +89,7 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
 		c->last_ack_sent = c->rcv_nxt;
 		tp_timer_stop(s, &c->delack_timer);
 	}
-	tp_count(s, TP_STAT_TCP_OUT);
+	s->stats[TP_STAT_TCP_OUT] += len > c->mss ? (len + c->mss - 1) / c->mss : 1;
 	if (flags & TCP_RST)
 		tp_count(s, TP_STAT_TCP_RST_OUT);
 	c->bytes_out += len;
@@ -200,6 +211,23 @@ static void restart_after_idle(struct tcp_conn *c)
 	c->cc_state.epoch = 0;
 }
 
+/* How much of `len` (more than one MSS) goes in the next segment: one MSS,
+ * or with TSO on the route (offload.h) a super-segment of whole MSS the link
+ * cuts into exactly the segments sent one by one here, up to 64 KB. A tail
+ * under one MSS is left to the next round, where Nagle and SWS avoidance
+ * judge it as they would without TSO. */
+static uint32_t segment_limit(const struct tcp_conn *c, uint32_t len)
+{
+	if (!(offload_route(c->stack, c->raddr) & TP_OFFLOAD_TSO))
+		return c->mss;
+	uint32_t max = OFFLOAD_TSO_MAX - IP_MAX_HDR_LEN - TCP_HDR_LEN - TCP_OPT_MAX;
+	if (len > max)
+		len = max;
+	return len - len % c->mss;
+}
+
+static int defer_ack(struct tcp_conn *c);
+
 void tcp_output(struct tcp_conn *c)
 {
 	if (!synchronized(c) || c->state == TCP_TIME_WAIT) {
@@ -233,7 +261,7 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t avail = unsent(c);
 		uint32_t len = avail < usable ? avail : usable;
 		if (len > c->mss)
-			len = c->mss;
+			len = segment_limit(c, len);
 		if (len > room)
 			len = room;
 		int fin = fin_ready(c) && len == avail;
@@ -281,8 +309,53 @@ void tcp_output(struct tcp_conn *c)
 	/* Data waits, nothing is in flight, and the window lets nothing go. */
 	if (unsent(c) && c->snd_nxt == c->snd_una)
 		tcp_enter_persist(c);
-	if (c->ack_now)
+	if (c->ack_now && !defer_ack(c))
 		tcp_send_ack(c);
+}
+
+/* Inside an input batch (tp_batch_begin), a pure ACK for in-order data waits
+ * for the batch's end, where one cumulative ACK answers every segment the
+ * batch held for this connection - what Linux's GRO does to the segments
+ * before TCP sees them, and well inside RFC 1122 §4.2.3.2's delay. A
+ * duplicate ACK for out-of-order data is never held: the sender counts
+ * them (RFC 5681 §4.2). */
+static int defer_ack(struct tcp_conn *c)
+{
+	struct tp_stack *s = c->stack;
+	if (!s->batching || c->ooo || c->state != TCP_ESTABLISHED)
+		return 0;
+	if (!c->ack_deferred) {
+		c->ack_deferred = 1;
+		c->ack_next = s->tcp->deferred_acks;
+		s->tcp->deferred_acks = c;
+	}
+	return 1;
+}
+
+void tcp_forget_deferred_ack(struct tcp_conn *c)
+{
+	if (!c->ack_deferred)
+		return;
+	for (struct tcp_conn **p = &c->stack->tcp->deferred_acks; *p; p = &(*p)->ack_next)
+		if (*p == c) {
+			*p = c->ack_next;
+			break;
+		}
+	c->ack_deferred = 0;
+}
+
+void tcp_flush_acks(struct tp_stack *s)
+{
+	struct tcp_conn *c;
+	while ((c = s->tcp->deferred_acks)) {
+		s->tcp->deferred_acks = c->ack_next;
+		c->ack_deferred = 0;
+		/* Not a bare ACK: the connection may have ended in the batch (a
+		 * RST; the socket still holds it), which tcp_output() knows. No
+		 * ack_now: a segment sent since carried it. */
+		if (c->ack_now)
+			tcp_output(c);
+	}
 }
 
 /* The persist timer's segment. With the window shut: a zero-window probe of

@@ -117,7 +117,7 @@ static void udp_input(struct tp_stack *s, const struct ip_info *ip, const uint8_
 		return;
 	}
 	/* RFC 768: a zero checksum means the sender computed none. */
-	if (get_be16(d + 6) != 0 &&
+	if (get_be16(d + 6) != 0 && !ip->l4_csum_ok &&
 	    cksum_finish(cksum_add(cksum_pseudo(ip->src, ip->dst, IP_PROTO_UDP, (uint16_t)ulen), d, ulen))) {
 		tp_drop(s, TP_STAT_UDP_DROP_CHECKSUM, d, len);
 		return;

@@ -45,6 +45,7 @@ struct tp_loop {
 	atomic_int stop_requested;
 	tp_loop_wake_fn wake_fn;
 	void *wake_ctx;
+	tp_time busy_poll;          /* µs to poll before sleeping; 0: never */
 
 	/* The core lock (see tapir/loop.h). lock_owner is the holder's
 	 * lock_token, so a thread can tell it holds the lock without a race;
@@ -165,6 +166,25 @@ void tp_loop_stop(struct tp_loop *l)
 {
 	atomic_store(&l->stop_requested, 1);
 	tp_loop_wake(l);
+}
+
+void tp_loop_set_busy_poll(struct tp_loop *l, tp_time usec)
+{
+	l->busy_poll = usec;
+}
+
+/* epoll_wait, but first polled for l->busy_poll µs when set. */
+static int wait_events(struct tp_loop *l, struct epoll_event *events)
+{
+	if (l->busy_poll) {
+		tp_time until = tp_clock_now() + l->busy_poll;
+		do {
+			int n = epoll_wait(l->epfd, events, MAX_EVENTS, 0);
+			if (n != 0)
+				return n;
+		} while (!atomic_load(&l->stop_requested) && tp_clock_now() < until);
+	}
+	return epoll_wait(l->epfd, events, MAX_EVENTS, -1);
 }
 
 void tp_loop_set_wake_handler(struct tp_loop *l, tp_loop_wake_fn fn, void *ctx)
@@ -369,7 +389,7 @@ int tp_loop_run(struct tp_loop *l)
 		if (err)
 			break;
 		core_release(l);
-		int n = epoll_wait(l->epfd, events, MAX_EVENTS, -1);
+		int n = wait_events(l, events);
 		core_acquire(l);
 		if (n < 0) {
 			if (errno == EINTR)

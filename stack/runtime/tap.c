@@ -11,12 +11,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "netlink.h"
 #include "tapir/clock.h"
 #include "tapir/loop.h"
 #include "tapir/wire.h"
+#include "vnet.h"
 
 #define TUN_PATH "/dev/net/tun"
 /* The largest IPv4 datagram with an Ethernet and a VLAN header: whatever the
@@ -39,7 +41,10 @@ struct tp_tap {
 	struct tp_loop_timer *release;  /* due time of the next held frame */
 	tp_time release_at;             /* when it is armed for, TP_TIME_NEVER if stopped */
 	int releasing;                  /* inside release_due(): no nested release */
-	uint8_t frame[TAP_FRAME_MAX];
+	int vnet;                   /* every frame has a virtio-net header first (vnet.h) */
+	uint32_t offloads;          /* TP_OFFLOAD_* the kernel agreed to */
+	uint8_t *held;              /* header + frame, for an impaired direction */
+	uint8_t frame[VNET_HDR_LEN + TAP_FRAME_MAX];
 };
 
 int tp_tap_check_name(const char *name, char *err, size_t errlen)
@@ -62,7 +67,7 @@ int tp_tap_check_name(const char *name, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen)
+static struct tp_tap *tap_open(const char *name, int vnet, char *err, size_t errlen)
 {
 	if (tp_tap_check_name(name, err, errlen) < 0)
 		return NULL;
@@ -79,7 +84,7 @@ struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen)
 		return NULL;
 	}
 	struct ifreq ifr = {0};
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = errno;
@@ -101,6 +106,7 @@ struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen)
 		return NULL;
 	}
 	tap->fd = fd;
+	tap->vnet = vnet;
 	memcpy(tap->name, ifr.ifr_name, IFNAMSIZ - 1);
 	tap->ifindex = (int)if_nametoindex(tap->name);
 	if (!tap->ifindex) {
@@ -109,6 +115,37 @@ struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen)
 		return NULL;
 	}
 	return tap;
+}
+
+struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen)
+{
+	return tap_open(name, 0, err, errlen);
+}
+
+struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen)
+{
+	struct tp_tap *tap = tap_open(name, 1, err, errlen);
+	if (!tap)
+		return NULL;
+	int hdr = VNET_HDR_LEN;
+	if (ioctl(tap->fd, TUNSETVNETHDRSZ, &hdr) < 0) {
+		snprintf(err, errlen, "TAP %s: setting the virtio-net header size: %s", name,
+			 strerror(errno));
+		tp_tap_close(tap);
+		return NULL;
+	}
+	/* What the kernel takes from us needs no agreement: checksums left
+	 * partial and TCP super-frames it segments itself. What it hands us
+	 * does: the same two, or every frame complete if it refuses. */
+	tap->offloads = TP_OFFLOAD_TX_CSUM | TP_OFFLOAD_TSO;
+	if (ioctl(tap->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) == 0)
+		tap->offloads |= TP_OFFLOAD_RX;
+	return tap;
+}
+
+uint32_t tp_tap_offloads(const struct tp_tap *tap)
+{
+	return tap->offloads;
 }
 
 /* What the host's existing addresses say about the planned configuration. */
@@ -195,6 +232,22 @@ int tp_tap_configure_host(struct tp_tap *tap, const struct tp_tap_host *host, ch
 	return e;
 }
 
+/* A frame read from the TAP (header included) into the stack. */
+static void deliver(struct tp_tap *tap, const uint8_t *buf, size_t len)
+{
+	struct tp_stack *stack = tp_loop_stack(tap->loop);
+	if (!tap->vnet) {
+		tp_input(stack, tap->netif, buf, len);
+		return;
+	}
+	struct tp_offload off;
+	int at = vnet_parse(buf, len, &off);
+	if (at < 0)
+		tp_input(stack, tap->netif, buf, 0);    /* counted as too short */
+	else
+		tp_input_offload(stack, tap->netif, buf + at, len - (size_t)at, &off);
+}
+
 static int write_frame(struct tp_tap *tap, const uint8_t *frame, size_t len)
 {
 	/* One write is one frame; a TAP never takes part of one. */
@@ -206,7 +259,6 @@ static int write_frame(struct tp_tap *tap, const uint8_t *frame, size_t len)
 /* Hands on every held frame due by `now`, then arms the timer for the next. */
 static void release_due(struct tp_tap *tap, tp_time now)
 {
-	struct tp_stack *stack = tp_loop_stack(tap->loop);
 	const uint8_t *frame;
 	size_t len;
 	/* An inbound frame makes the stack answer into the outbound direction
@@ -214,7 +266,7 @@ static void release_due(struct tp_tap *tap, tp_time now)
 	 * would free the frame being processed) and go out just below. */
 	tap->releasing = 1;
 	while (tap->impair[TP_TAP_IN] && tp_impair_pop(tap->impair[TP_TAP_IN], now, &frame, &len, NULL))
-		tp_input(stack, tap->netif, frame, len);
+		deliver(tap, frame, len);
 	while (tap->impair[TP_TAP_OUT] && tp_impair_pop(tap->impair[TP_TAP_OUT], now, &frame, &len, NULL))
 		write_frame(tap, frame, len);   /* a lossy link tells its sender nothing */
 	tap->releasing = 0;
@@ -258,6 +310,8 @@ int tp_tap_impair(struct tp_tap *tap, const struct tp_impair_config *out,
 	tap->release = tp_loop_timer_new(tap->loop, on_release_timer, tap);
 	if (!tap->release)
 		return -ENOMEM;
+	if (tap->vnet && out && !(tap->held = malloc(sizeof(tap->frame))))
+		return -ENOMEM;
 	for (int dir = 0; dir < 2; dir++) {
 		if (!cfg[dir])
 			continue;
@@ -276,9 +330,30 @@ const struct tp_impair_stats *tp_tap_impair_stats(const struct tp_tap *tap,
 
 /* --- frames in and out ------------------------------------------------------ */
 
+/* One write is one frame, its virtio-net header in front when the TAP has
+ * them; an impaired direction holds the two together. */
+static int send_vnet(struct tp_tap *tap, const uint8_t *frame, size_t len,
+		     const struct tp_offload *off)
+{
+	uint8_t hdr[VNET_HDR_LEN];
+	vnet_build(hdr, off);
+	if (tap->impair[TP_TAP_OUT]) {
+		if (len > TAP_FRAME_MAX)
+			return -EMSGSIZE;
+		memcpy(tap->held, hdr, VNET_HDR_LEN);
+		memcpy(tap->held + VNET_HDR_LEN, frame, len);
+		impair_submit(tap, TP_TAP_OUT, tap->held, VNET_HDR_LEN + len);
+		return 0;
+	}
+	struct iovec iov[2] = {{hdr, VNET_HDR_LEN}, {(void *)(uintptr_t)frame, len}};
+	return writev(tap->fd, iov, 2) < 0 ? -errno : 0;
+}
+
 int tp_tap_transmit(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct tp_tap *tap = ctx;
+	if (tap->vnet)
+		return send_vnet(tap, frame, len, NULL);
 	if (tap->impair[TP_TAP_OUT]) {
 		impair_submit(tap, TP_TAP_OUT, frame, len);
 		return 0;
@@ -286,20 +361,32 @@ int tp_tap_transmit(void *ctx, const uint8_t *frame, size_t len)
 	return write_frame(tap, frame, len);
 }
 
+int tp_tap_transmit_offload(void *ctx, const uint8_t *frame, size_t len,
+			    const struct tp_offload *off)
+{
+	struct tp_tap *tap = ctx;
+	if (!tap->vnet)
+		return -EOPNOTSUPP;
+	return send_vnet(tap, frame, len, off);
+}
+
 static int tap_readable(void *ctx, int fd, uint32_t events)
 {
 	struct tp_tap *tap = ctx;
 	struct tp_stack *stack = tp_loop_stack(tap->loop);
+	int err = 0;
 	(void)events;
+	/* One batch: the ACKs the frames call for go out once, at the end. */
+	tp_batch_begin(stack);
 	for (int i = 0; i < TAP_DRAIN_MAX; i++) {
 		ssize_t n = read(fd, tap->frame, sizeof(tap->frame));
 		if (n < 0) {
 			if (errno == EAGAIN)
-				return 0;
+				break;
 			if (errno == EINTR)
 				continue;
-			tap->read_error = -errno;   /* EBADFD: the interface was deleted */
-			return tap->read_error;
+			tap->read_error = err = -errno;     /* EBADFD: the interface was deleted */
+			break;
 		}
 		/* Each frame at its own time: the kernel often answers inside
 		 * our write() of the last one, so frames drained in one wake
@@ -308,9 +395,10 @@ static int tap_readable(void *ctx, int fd, uint32_t events)
 		if (tap->impair[TP_TAP_IN])
 			impair_submit(tap, TP_TAP_IN, tap->frame, (size_t)n);
 		else
-			tp_input(stack, tap->netif, tap->frame, (size_t)n);
+			deliver(tap, tap->frame, (size_t)n);
 	}
-	return 0;
+	tp_batch_end(stack);
+	return err;
 }
 
 int tp_tap_attach(struct tp_tap *tap, struct tp_loop *loop, struct tp_netif *netif)
@@ -347,6 +435,7 @@ void tp_tap_close(struct tp_tap *tap)
 	tp_loop_timer_free(tap->release);
 	tp_impair_free(tap->impair[TP_TAP_OUT]);
 	tp_impair_free(tap->impair[TP_TAP_IN]);
+	free(tap->held);
 	close(tap->fd);
 	free(tap);
 }

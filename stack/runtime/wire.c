@@ -11,6 +11,7 @@
 /* The core's generator: the wire's randomness is as reproducible as the
  * stack's (the runtime may use core internals; apps may not). */
 #include "rand.h"
+#include "tapir/gso.h"
 
 #define PPM_MAX 1000000u
 #define TIME_MAX TP_SEC(60)
@@ -546,6 +547,21 @@ void tp_wire_free(struct tp_wire *w)
 
 /* The stacks' transmit callback: onto the line at the sender's time. A lossy
  * link tells its sender nothing, so this always succeeds. */
+static int wire_transmit(void *ctx, const uint8_t *frame, size_t len);
+
+static void wire_emit(void *ctx, const uint8_t *frame, size_t len)
+{
+	wire_transmit(ctx, frame, len);
+}
+
+/* The wire's link does the offloads in software (tapir/gso.h). */
+static int wire_transmit_offload(void *ctx, const uint8_t *frame, size_t len,
+				 const struct tp_offload *off)
+{
+	int n = tp_gso_segment(frame, len, off, wire_emit, ctx);
+	return n < 0 ? n : 0;
+}
+
 static int wire_transmit(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct wire_port *p = ctx;
@@ -570,7 +586,10 @@ struct tp_netif *tp_wire_attach(struct tp_wire *w, enum tp_wire_side side, struc
 	}
 	struct wire_port *p = &w->port[side];
 	p->stack = stack;       /* before the netif exists: it transmits at once */
-	p->netif = tp_netif_add(stack, cfg, wire_transmit, p);
+	struct tp_netif_config c = *cfg;
+	c.offloads &= TP_OFFLOAD_TX_CSUM | TP_OFFLOAD_TSO;     /* it delivers only whole frames */
+	c.transmit_offload = c.offloads ? wire_transmit_offload : NULL;
+	p->netif = tp_netif_add(stack, &c, wire_transmit, p);
 	if (!p->netif) {
 		p->stack = NULL;
 		return NULL;

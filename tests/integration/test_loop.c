@@ -55,10 +55,13 @@ static void on_selffree(void *ctx)
 	tp_loop_timer_free(t->self);
 }
 
-static void test_timers(void)
+/* busy: the loop polls that long before sleeping (--busy-poll); timers
+ * must fire the same. */
+static void test_timers(tp_time busy)
 {
 	struct tp_stack *s = new_stack();
 	struct ticks t = {.loop = tp_loop_new(s)};
+	tp_loop_set_busy_poll(t.loop, busy);
 	struct tp_loop_timer *p = tp_loop_timer_new(t.loop, on_periodic, &t);
 	struct tp_loop_timer *o = tp_loop_timer_new(t.loop, on_oneshot, &t);
 	t.self = tp_loop_timer_new(t.loop, on_selffree, &t);
@@ -148,10 +151,11 @@ static int on_failing(void *ctx, int fd, uint32_t events)
 	return -EIO;
 }
 
-static void test_fds(void)
+static void test_fds(tp_time busy)
 {
 	struct tp_stack *s = new_stack();
 	struct pipes p = {.loop = tp_loop_new(s)};
+	tp_loop_set_busy_poll(p.loop, busy);
 	CHECK(pipe(p.a) == 0 && pipe(p.b) == 0);
 	CHECK(tp_loop_add_fd(p.loop, p.a[0], EPOLLIN, on_readable, &p) == 0);
 	CHECK(tp_loop_add_fd(p.loop, p.b[0], EPOLLIN, on_readable, &p) == 0);
@@ -216,9 +220,11 @@ static void test_stack_deadlines(void)
 
 int main(void)
 {
-	test_timers();
+	test_timers(0);
+	test_timers(TP_MSEC(3));
 	test_threads();
-	test_fds();
+	test_fds(0);
+	test_fds(TP_MSEC(3));
 	test_stack_deadlines();
 	if (failures) {
 		fprintf(stderr, "test_loop: %d checks failed\n", failures);

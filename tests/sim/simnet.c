@@ -144,7 +144,7 @@ void sim_init(struct simnet *n, const struct sim_options *o)
 		n->stack[side] = tp_stack_new(&sc);
 		ck_assert_ptr_nonnull(n->stack[side]);
 		struct tp_netif_config nc = {.name = side ? "b" : "a", .addr = n->ip[side],
-					     .prefix_len = 24, .mtu = 1500};
+					     .prefix_len = 24, .mtu = 1500, .offloads = o->offloads};
 		memcpy(nc.mac, sim_mac[side], 6);
 		n->nif[side] = tp_wire_attach(n->wire, (enum tp_wire_side)side, n->stack[side], &nc);
 		ck_assert_ptr_nonnull(n->nif[side]);

@@ -41,6 +41,8 @@ struct sim_options {
 	uint64_t seed;                  /* drives both stacks and the wire */
 	const struct tp_stack_config *stack;    /* base for both stacks; NULL: defaults */
 	int cold_arp;                   /* skip sim_resolve() at the start */
+	uint32_t offloads;              /* TP_OFFLOAD_TX_CSUM / _TSO on both interfaces,
+					   the wire doing the link's part (tapir/gso.h) */
 };
 
 struct simnet {

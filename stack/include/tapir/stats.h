@@ -12,6 +12,8 @@
 	X(ETH_DROP_SHORT, "eth.drop_short", "frames shorter than an Ethernet header") \
 	X(ETH_DROP_NOT_US, "eth.drop_not_us", "frames for another MAC")            \
 	X(ETH_DROP_ETHERTYPE, "eth.drop_ethertype", "frames of an unknown ethertype") \
+	X(ETH_DROP_OFFLOAD, "eth.drop_offload", "frames whose offload metadata does not fit them") \
+	X(ETH_TSO_OUT, "eth.tso_out", "TCP super-frames handed to the link to segment") \
 	X(ARP_IN, "arp.in", "ARP packets received")                                \
 	X(ARP_REQUEST_OUT, "arp.request_out", "ARP requests sent")                 \
 	X(ARP_REPLY_OUT, "arp.reply_out", "ARP replies sent")                      \

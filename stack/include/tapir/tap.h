@@ -29,6 +29,14 @@ int tp_tap_check_name(const char *name, char *err, size_t errlen);
  * (CAP_NET_ADMIN): run it with sudo"). */
 struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen);
 
+/* The same with the TAP's offloads (IFF_VNET_HDR, TUNSETOFFLOAD): checksums
+ * left partial and TCP super-frames up to 64 KB both ways, the kernel
+ * segmenting and checksumming for tapir. tp_tap_offloads() says what the
+ * kernel agreed to (TP_OFFLOAD_*), for the netif's configuration, with
+ * tp_tap_transmit_offload as its transmit_offload. */
+struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen);
+uint32_t tp_tap_offloads(const struct tp_tap *tap);
+
 struct tp_tap_host {
 	tp_ip4 addr;            /* the host side's address on the TAP */
 	uint8_t prefix_len;
@@ -44,10 +52,15 @@ int tp_tap_configure_host(struct tp_tap *tap, const struct tp_tap_host *host, ch
 
 /* Writes one frame; a tp_transmit_fn with the tap as its context. */
 int tp_tap_transmit(void *tap, const uint8_t *frame, size_t len);
+/* A tp_transmit_offload_fn, for a TAP opened with tp_tap_open_offload(). */
+int tp_tap_transmit_offload(void *tap, const uint8_t *frame, size_t len,
+			    const struct tp_offload *off);
 
 /* Registers the TAP's fd with the loop: when readable, frames are read
- * until none is left (or a fairness bound) and each goes to
- * tp_input(tp_loop_stack(loop), netif, ...). A read error stops the loop. */
+ * until none is left (or a fairness bound of 256) and each goes to
+ * tp_input(tp_loop_stack(loop), netif, ...) (tp_input_offload() with the
+ * frame's virtio-net header on an offloading TAP), all of them one batch
+ * (tp_batch_begin/end: ACKs coalesced). A read error stops the loop. */
 int tp_tap_attach(struct tp_tap *tap, struct tp_loop *loop, struct tp_netif *netif);
 
 /* Link impairment on the TAP (--impair), one seeded tp_impair per direction

@@ -36,6 +36,32 @@ struct tp_netif;
  * The frame is only borrowed for the duration of the call. */
 typedef int (*tp_transmit_fn)(void *ctx, const uint8_t *frame, size_t len);
 
+/* Offloads a link may provide (tp_netif_config.offloads), in the model of
+ * virtio-net / a Linux TAP with IFF_VNET_HDR. */
+#define TP_OFFLOAD_TX_CSUM 0x1u /* transmit_offload completes TCP checksums left partial */
+#define TP_OFFLOAD_TSO 0x2u     /* ... and cuts TCP super-segments (up to 64 KB) into MSS
+				   segments itself; needs TP_OFFLOAD_TX_CSUM */
+#define TP_OFFLOAD_RX 0x4u      /* tp_input_offload() may hand checksum-partial frames and
+				   GSO super-frames (IP datagrams larger than the MTU) */
+
+/* How one frame is offloaded: the link-neutral form of a virtio_net_hdr.
+ * Offsets count from the first byte of the Ethernet header. */
+struct tp_offload {
+	uint8_t csum_partial;   /* the L4 checksum field holds only the pseudo-header sum
+				   (folded, not complemented); the sum of the bytes from
+				   csum_start on belongs at csum_start + csum_offset */
+	uint8_t csum_valid;     /* rx: the link vouches for the L4 checksum */
+	uint8_t gso_tcp4;       /* a TCP/IPv4 super-frame of gso_size-byte segments */
+	uint8_t gso_other;      /* rx: a kind tapir does not take (UDP, IPv6): dropped */
+	uint16_t csum_start, csum_offset;
+	uint16_t gso_size;      /* payload bytes per segment (the MSS), or 0 */
+	uint16_t hdr_len;       /* Ethernet + IP + TCP header bytes (tx; rx: a hint) */
+};
+
+/* Sends a frame with offload work left for the link (see tp_offload). */
+typedef int (*tp_transmit_offload_fn)(void *ctx, const uint8_t *frame, size_t len,
+				      const struct tp_offload *off);
+
 struct tp_netif_config {
 	const char *name;       /* for messages only */
 	uint8_t mac[6];
@@ -43,6 +69,9 @@ struct tp_netif_config {
 	uint8_t prefix_len;     /* on-link subnet */
 	tp_ip4 gateway;         /* 0: no default route */
 	uint16_t mtu;           /* IP MTU, 68..9000; 0 means 1500 */
+	uint32_t offloads;      /* TP_OFFLOAD_*; 0: every frame complete, none over the MTU */
+	tp_transmit_offload_fn transmit_offload;   /* needed for TX_CSUM and TSO; takes
+						      the same ctx as transmit */
 };
 
 /* A switch in struct tp_stack_config whose 0 means "the default": 1 turns
@@ -97,6 +126,20 @@ const struct tp_netif_config *tp_netif_config_of(const struct tp_netif *netif);
 
 /* A received frame. The stack copies what it keeps. */
 void tp_input(struct tp_stack *stack, struct tp_netif *netif, const uint8_t *frame, size_t len);
+
+/* A received frame with what the link says of it (off may be NULL). With
+ * TP_OFFLOAD_RX on the interface, a checksum the link marked partial or valid
+ * is not verified again, and a super-frame is taken as one datagram; the
+ * metadata is checked against the frame first (a lie is a counted drop,
+ * eth.drop_offload). Without TP_OFFLOAD_RX, off is ignored. */
+void tp_input_offload(struct tp_stack *stack, struct tp_netif *netif, const uint8_t *frame,
+		      size_t len, const struct tp_offload *off);
+
+/* Frames input between these two form one batch (a driver's drain of its
+ * device): a connection's pure ACKs for in-order data are held to
+ * tp_batch_end(), which sends one cumulative ACK each. */
+void tp_batch_begin(struct tp_stack *stack);
+void tp_batch_end(struct tp_stack *stack);
 
 /* Advances the clock to `now` (never backwards) and runs every timer due. */
 void tp_poll(struct tp_stack *stack, tp_time now);

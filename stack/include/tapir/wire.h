@@ -115,7 +115,9 @@ void tp_wire_free(struct tp_wire *w);
 
 /* Adds an interface to `stack` plugged into `side` of the wire (one per
  * side). Returns the interface, or NULL with errno set. The stack's
- * gratuitous ARP goes onto the wire at once. */
+ * gratuitous ARP goes onto the wire at once. cfg->offloads may ask for
+ * TP_OFFLOAD_TX_CSUM and TP_OFFLOAD_TSO: the wire then does the link's part
+ * in software (tapir/gso.h), and only whole frames travel on it. */
 struct tp_netif *tp_wire_attach(struct tp_wire *w, enum tp_wire_side side, struct tp_stack *stack,
 				const struct tp_netif_config *cfg);
 
