@@ -71,6 +71,19 @@ static uint64_t stat(enum tp_stat_id id)
 	return tp_stat(t.h.stack, id);
 }
 
+/* segs segments sent, the first `acked` of them ACKed RTT later, and the
+ * probe 2 SRTT after that; returns where the flight began. */
+static uint32_t probed_flight(uint32_t segs, uint32_t acked)
+{
+	uint32_t una = send_flight(segs * MSS);
+	h_advance(&t.h, RTT);
+	if (acked)
+		peer_sack(una + acked * MSS, 0, 0);
+	h_advance(&t.h, 2 * RTT);
+	ck_assert_uint_eq(stat(TP_STAT_TCP_TLP_PROBES), 1);
+	return una;
+}
+
 /* The last two segments of ten are lost: the peer ACKs eight. The probe
  * resends the tenth after 2 SRTT; its SACK starts a recovery that resends
  * the ninth; nothing waits for the RTO. */
@@ -112,51 +125,55 @@ START_TEST(tail_loss_repaired_by_recovery)
 }
 END_TEST
 
-/* Only the last segment is lost (and an ACK) and the probe repairs it: the ACK of the
- * whole flight says nothing yet (the original may have arrived, and the
- * probe's duplicate still be on its way), but the next ACK beyond it
- * without a D-SACK makes it a congestion event (§7.4). */
+/* A flight of segs, the first `acked` ACKed, probed; then the ACK of it
+ * all, followed (dup 1) by the probe's duplicate ACK, or (dup 2) its D-SACK
+ * (RFC 2883 §4: a block below the ACK); then the first ACK of a next
+ * flight, beyond TLPHighRxt. cwnd before and after those. */
+static void probe_answered(uint32_t segs, uint32_t acked, int dup, struct tp_tcp_info *before,
+			   struct tp_tcp_info *after)
+{
+	open_with_rtt(sack_peer, sizeof(sack_peer));
+	uint32_t una = probed_flight(segs, acked);
+	peer_sack(una + segs * MSS, 0, 0);
+	tc_info(&t, before);
+	ck_assert_uint_eq(stat(TP_STAT_TCP_TLP_RECOVERIES), 0);
+	if (dup == 1)
+		peer_sack(una + segs * MSS, 0, 0);
+	else if (dup == 2)
+		peer_sack(una + segs * MSS, una + (segs - 1) * MSS, una + segs * MSS);
+	uint32_t next = send_flight(2 * MSS);
+	peer_sack(next + MSS, 0, 0);
+	tc_info(&t, after);
+	ck_assert_uint_eq(stat(TP_STAT_TCP_RTO), 0);
+}
+
+/* The ninth segment's ACK and the tenth segment are lost, and the probe
+ * repairs it: the ACK of the whole flight says nothing yet (the original
+ * may have arrived, and the probe's duplicate still be on its way), but the
+ * next ACK beyond it without a D-SACK makes it a congestion event (§7.4). */
 START_TEST(loss_repaired_by_probe_cuts_cwnd)
 {
 	struct tp_tcp_info before, after;
-	open_with_rtt(sack_peer, sizeof(sack_peer));
-	uint32_t una = send_flight(10 * MSS);
-	h_advance(&t.h, RTT);
-	peer_sack(una + 8 * MSS, 0, 0);             /* the ninth's ACK lost, the tenth lost */
-	h_advance(&t.h, 2 * RTT);
-	ck_assert_uint_eq(stat(TP_STAT_TCP_TLP_PROBES), 1);
-	peer_sack(una + 10 * MSS, 0, 0);
-	tc_info(&t, &before);
-	ck_assert_uint_eq(stat(TP_STAT_TCP_TLP_RECOVERIES), 0);
-	uint32_t una2 = send_flight(4 * MSS);
-	peer_sack(una2 + MSS, 0, 0);
+	probe_answered(10, 8, 0, &before, &after);
 	ck_assert_uint_eq(stat(TP_STAT_TCP_TLP_RECOVERIES), 1);
-	tc_info(&t, &after);
 	ck_assert_uint_lt(after.cwnd, before.cwnd);
 	ck_assert_uint_eq(after.cwnd, after.ssthresh);
-	ck_assert_uint_eq(stat(TP_STAT_TCP_RTO), 0);
 	tc_fini(&t);
 }
 END_TEST
 
 /* The ACKs were only slow: the original arrived, and the peer answers the
- * probe with a duplicate ACK. No loss, no cut. */
+ * probe with a duplicate ACK, or a D-SACK. No loss, no cut. */
 START_TEST(duplicate_probe_is_no_loss)
 {
 	struct tp_tcp_info before, after;
-	open_with_rtt(sack_peer, sizeof(sack_peer));
-	uint32_t una = send_flight(4 * MSS);
-	h_advance(&t.h, 2 * RTT);
-	ck_assert_uint_eq(stat(TP_STAT_TCP_TLP_PROBES), 1);
-	peer_sack(una + 4 * MSS, 0, 0);
-	tc_info(&t, &before);
-	peer_sack(una + 4 * MSS, 0, 0);             /* the probe's duplicate */
-	uint32_t una2 = send_flight(2 * MSS);
-	peer_sack(una2 + 2 * MSS, 0, 0);
-	tc_info(&t, &after);
-	ck_assert_uint_eq(stat(TP_STAT_TCP_TLP_RECOVERIES), 0);
-	ck_assert_uint_ge(after.cwnd, before.cwnd);
-	tc_fini(&t);
+	for (int dup = 1; dup <= 2; dup++) {
+		probe_answered(4, 0, dup, &before, &after);
+		ck_assert_uint_eq(stat(TP_STAT_TCP_TLP_RECOVERIES), 0);
+		ck_assert_uint_eq(stat(TP_STAT_TCP_DSACK_RCVD), dup == 2);
+		ck_assert_uint_gt(after.cwnd, before.cwnd);
+		tc_fini(&t);
+	}
 }
 END_TEST
 
