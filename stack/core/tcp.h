@@ -7,6 +7,7 @@
  *   tcp_options.c options both ways: parsing, building, timestamps (RFC 7323)
  *   tcp_sack.c    SACK (RFC 2018): the sender's scoreboard, the receiver's blocks
  *   tcp_recovery.c loss recovery: fast retransmit, NewReno, SACK (RFC 6675)
+ *   tcp_tlp.c     the tail loss probe (RFC 8985 §7)
  *   tcp_cc.c      congestion control algorithms (tcp_cc.h)
  *   tcp_output.c  what to send and when: window, Nagle, SWS, retransmission
  *   tcp_timer.c   RTO (RFC 6298), delayed ACK, persist, 2MSL, idle timeouts
@@ -143,6 +144,12 @@ struct tcp_conn {
 	/* Proportional rate reduction (RFC 6937) while in SACK recovery */
 	uint32_t prr_delivered, prr_out, prr_recover_fs;
 	uint32_t sack_delivered;    /* DeliveredData of the latest ACK (RFC 6937 §3) */
+	/* Tail loss probe (RFC 8985 §7, tcp_tlp.c) */
+	uint8_t tlp_pto;            /* rtx_timer is the probe timeout (PTO), not the RTO */
+	uint8_t tlp_probe_out;      /* a probe [tlp_seq, tlp_high_rxt) is unacknowledged */
+	uint8_t tlp_rxt_out;        /* TLPRxtOut: that probe resent old data */
+	uint32_t tlp_seq;           /* where the probe began */
+	uint32_t tlp_high_rxt;      /* TLPHighRxt: SND.MAX once the probe went */
 
 	/* Options both ends offered on the handshake */
 	uint8_t sack_ok;            /* SACK (RFC 2018 §2) */
@@ -301,6 +308,8 @@ int tcp_ts_rtt_sample(struct tcp_conn *c, const struct tcp_seg *seg);
  * `acked` bytes were newly acknowledged cumulatively. Returns the bytes
  * SACKed for the first time. */
 uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t acked);
+/* Whether the segment's first SACK block is a D-SACK (RFC 2883 §4). */
+int tcp_sack_is_dsack(const struct tcp_seg *seg);
 /* An out-of-order segment from seq is now held: its run leads the next ACK's blocks. */
 void tcp_sack_note_arrival(struct tcp_conn *c, uint32_t seq);
 /* Up to max blocks (NOP NOP SACK) into o: the latest arrival's run first,
@@ -330,6 +339,21 @@ uint32_t tcp_sack_pipe(const struct tcp_conn *c);
  * what the peer SACKed since; returns how many bytes may go from there
  * before the next SACKed range (UINT32_MAX: no limit). */
 uint32_t tcp_sack_skip(struct tcp_conn *c);
+
+/* --- tcp_tlp.c --------------------------------------------------------- */
+/* The probe timeout for the flight now (RFC 8985 §7.2), at most rto; 0
+ * when no probe is due (no SACK, in recovery, after an RTO...). */
+tp_time tcp_tlp_timeout(const struct tcp_conn *c, tp_time rto);
+/* The PTO expired: one probe, then the RTO (RFC 8985 §7.3). */
+void tcp_tlp_fire(struct tcp_conn *c);
+/* An ACK, after the scoreboard and the window took it: whether the probe
+ * repaired a loss (RFC 8985 §7.4). `advanced`: it acknowledged new data. */
+void tcp_tlp_on_ack(struct tcp_conn *c, const struct tcp_seg *seg, int advanced);
+/* The peer SACKed the probe, sent a PTO after everything below it that is
+ * still unacknowledged: RACK (RFC 8985 §6.2) would call those lost. */
+int tcp_tlp_sacked(const struct tcp_conn *c);
+/* Recovery or an RTO takes over: the probe's state is forgotten. */
+void tcp_tlp_reset(struct tcp_conn *c);
 
 /* --- tcp_output.c ------------------------------------------------------ */
 /* Sends whatever the state, the windows and the buffers allow now. */
@@ -369,7 +393,10 @@ static inline uint32_t tcp_offered_window(const struct tcp_conn *c)
 void tcp_timers_init(struct tcp_conn *c);
 void tcp_timers_stop(struct tcp_conn *c);
 void tcp_rtt_sample(struct tcp_conn *c, tp_time rtt);
+/* The RTO (RFC 6298), or the tail loss probe's PTO when one is due. */
 void tcp_arm_rtx(struct tcp_conn *c);
+/* The RTO, whatever the probe's state. */
+void tcp_arm_rto(struct tcp_conn *c);
 void tcp_enter_persist(struct tcp_conn *c);
 void tcp_leave_persist(struct tcp_conn *c);
 void tcp_schedule_delack(struct tcp_conn *c);

@@ -294,6 +294,7 @@ static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 		c->backoff = 0;
 		c->dupacks = 0;
 		tcp_congestion_on_ack(c, acked);
+		tcp_tlp_on_ack(c, seg, 1);
 		/* RFC 6298 §5.2-5.3. While persisting, the timer is the persist
 		 * timer: an ACK of the probe (window still shut) must not stop
 		 * it, or nothing probes again and a lost window update leaves
@@ -324,6 +325,7 @@ static int process_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 			tcp_on_duplicate_ack(c);
 		else
 			c->dupacks = 0;
+		tcp_tlp_on_ack(c, seg, 0);
 	}
 	if (seg->n_sack)
 		tcp_sack_check_loss(c);

@@ -241,6 +241,7 @@ void tcp_output(struct tcp_conn *c)
 		return;
 	}
 	restart_after_idle(c);
+	uint32_t high = c->snd_max;
 	for (;;) {
 		/* RFC 6675 NextSeg rule 1 comes before new data: a lost hole. */
 		if (c->sack_recovery && tcp_sack_send_hole(c, 0))
@@ -303,6 +304,8 @@ void tcp_output(struct tcp_conn *c)
 		if (fin)
 			break;
 	}
+	if (c->tlp_pto && c->snd_max != high)
+		tcp_arm_rtx(c);     /* new data restarts the PTO (RFC 8985 §7.2) */
 	/* NextSeg rules 3 and 4, when neither a lost hole nor new data could go. */
 	while (c->sack_recovery && tcp_sack_send_hole(c, 1))
 		;

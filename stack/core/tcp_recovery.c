@@ -26,6 +26,7 @@ static void resend_head(struct tcp_conn *c)
 static void enter_recovery(struct tcp_conn *c)
 {
 	tp_count(c->stack, TP_STAT_TCP_FAST_RETRANS);
+	tcp_tlp_reset(c);                   /* recovery's cut covers the probe's loss */
 	c->ssthresh = c->cc->on_loss(c);
 	c->recover = c->snd_max;            /* RFC 6582 recover, RFC 6675 RecoveryPoint */
 	c->in_recovery = 1;
@@ -97,14 +98,20 @@ void tcp_on_duplicate_ack(struct tcp_conn *c)
 
 /* RFC 6675 §5 step (2): SACKed data far enough above HighACK says the
  * segment at HighACK + 1 is lost, however few duplicate ACKs counted it
- * (they may have carried data, or been lost themselves). Not while probing
+ * (they may have carried data, or been lost themselves); so does a SACK of
+ * a tail loss probe, however little lies above (tcp_tlp.c). Not while probing
  * a shut window: what is outstanding then is the probe, which the receiver
  * may drop, as for duplicate ACKs (RFC 9293 §3.8.6.1). */
 void tcp_sack_check_loss(struct tcp_conn *c)
 {
-	if (c->sack_ok && !c->in_recovery && !c->persist && c->sb.n && c->snd_una != c->snd_max &&
-	    tcp_sb_is_lost(&c->sb, c->snd_una, c->mss))
+	if (!c->sack_ok || c->in_recovery || c->persist || !c->sb.n || c->snd_una == c->snd_max)
+		return;
+	if (tcp_sb_is_lost(&c->sb, c->snd_una, c->mss)) {
 		enter_recovery(c);
+	} else if (tcp_tlp_sacked(c)) {
+		tp_count(c->stack, TP_STAT_TCP_TLP_RECOVERIES);
+		enter_recovery(c);
+	}
 }
 
 void tcp_recovery_reset(struct tcp_conn *c)
@@ -112,6 +119,7 @@ void tcp_recovery_reset(struct tcp_conn *c)
 	c->in_recovery = 0;
 	c->sack_recovery = 0;
 	c->dupacks = 0;
+	tcp_tlp_reset(c);
 	/* RFC 2018 §8: the receiver may have reneged on what it SACKed, so
 	 * after a timeout nothing unacknowledged counts as received. */
 	tcp_sb_clear(&c->sb);

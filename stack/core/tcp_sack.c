@@ -161,6 +161,17 @@ int tcp_sb_next_seg(const struct tcp_scoreboard *sb, uint32_t una, uint32_t high
 
 /* --- the blocks an ACK brings ------------------------------------------------ */
 
+/* RFC 2883 §4: a first block below the cumulative ACK, or inside the
+ * second block, reports a duplicate, not a hole filled. */
+int tcp_sack_is_dsack(const struct tcp_seg *seg)
+{
+	if (!seg->n_sack)
+		return 0;
+	uint32_t start = seg->sack[0][0], end = seg->sack[0][1];
+	return seq_lt(start, seg->ack) || (seg->n_sack > 1 && seq_geq(start, seg->sack[1][0]) &&
+					   seq_leq(end, seg->sack[1][1]) && seq_lt(start, end));
+}
+
 uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t acked)
 {
 	uint32_t fresh = 0;
@@ -170,11 +181,7 @@ uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t
 	tcp_sb_advance(&c->sb, c->snd_una);
 	for (uint32_t i = 0; i < seg->n_sack; i++) {
 		uint32_t start = seg->sack[i][0], end = seg->sack[i][1];
-		/* RFC 2883 §4: a first block below the cumulative ACK, or inside
-		 * the second block, reports a duplicate, not a hole filled. */
-		if (i == 0 && (seq_lt(start, seg->ack) ||
-			       (seg->n_sack > 1 && seq_geq(start, seg->sack[1][0]) &&
-				seq_leq(end, seg->sack[1][1]) && seq_lt(start, end)))) {
+		if (i == 0 && tcp_sack_is_dsack(seg)) {
 			tp_count(c->stack, TP_STAT_TCP_DSACK_RCVD);
 			continue;
 		}

@@ -56,10 +56,24 @@ void tcp_rtt_sample(struct tcp_conn *c, tp_time r)
 	c->rto = clamp(c->srtt + 4 * c->rttvar, RTO_MIN, RTO_MAX);
 }
 
+static tp_time rto_now(const struct tcp_conn *c)
+{
+	return clamp(c->rto << (c->backoff < 10 ? c->backoff : 10), RTO_MIN, RTO_MAX);
+}
+
+void tcp_arm_rto(struct tcp_conn *c)
+{
+	c->tlp_pto = 0;
+	tp_timer_set(c->stack, &c->rtx_timer, c->stack->now + rto_now(c));
+}
+
+/* One timer, two meanings: the PTO while a probe is due, else the RTO
+ * (the probe then arms the RTO: RFC 8985 §7.3). */
 void tcp_arm_rtx(struct tcp_conn *c)
 {
-	tp_time when = clamp(c->rto << (c->backoff < 10 ? c->backoff : 10), RTO_MIN, RTO_MAX);
-	tp_timer_set(c->stack, &c->rtx_timer, c->stack->now + when);
+	tp_time rto = rto_now(c), pto = tcp_tlp_timeout(c, rto);
+	c->tlp_pto = pto != 0;
+	tp_timer_set(c->stack, &c->rtx_timer, c->stack->now + (pto ? pto : rto));
 }
 
 /* RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: with data waiting and the peer's
@@ -71,6 +85,7 @@ void tcp_enter_persist(struct tcp_conn *c)
 		return;
 	c->persist = 1;
 	c->persist_backoff = 0;
+	c->tlp_pto = 0;
 	tp_timer_set(c->stack, &c->rtx_timer, c->stack->now + clamp(c->rto, PERSIST_MIN, PERSIST_MAX));
 }
 
@@ -119,6 +134,10 @@ static void rtx_expired(struct tp_stack *s, struct tp_timer *t)
 	}
 	if (c->snd_una == c->snd_max)
 		return;                             /* everything was acknowledged */
+	if (c->tlp_pto) {
+		tcp_tlp_fire(c);
+		return;
+	}
 	uint32_t limit = handshake ? s->cfg.tcp_syn_retries : s->cfg.tcp_retries;
 	if (c->backoff >= limit) {
 		tp_count(s, TP_STAT_TCP_TIMEOUTS);

@@ -74,6 +74,8 @@
 	X(TCP_CWND_RESTART, "tcp.cwnd_restart", "cwnd cut to the restart window after idle (RFC 5681 §4.1)") \
 	X(TCP_SACK_RECOVERY, "tcp.sack_recovery", "loss recoveries driven by SACK (RFC 6675)") \
 	X(TCP_SACK_REXMIT, "tcp.sack_rexmit", "segments resent from the SACK scoreboard") \
+	X(TCP_TLP_PROBES, "tcp.tlp_probes", "tail loss probes sent (RFC 8985 §7)") \
+	X(TCP_TLP_RECOVERIES, "tcp.tlp_recoveries", "losses a tail loss probe revealed (RFC 8985 §7.4)") \
 	X(TCP_DSACK_RCVD, "tcp.dsack_rcvd", "D-SACK blocks received (RFC 2883)")     \
 	X(TCP_PAWS_DROPS, "tcp.paws_drops", "segments dropped by PAWS, ACK sent (RFC 7323 §5)") \
 	X(TCP_TIMEOUTS, "tcp.timeouts", "connections ended by too many retransmissions") \
