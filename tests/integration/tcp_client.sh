@@ -74,7 +74,9 @@ note "refused, TCP (RST) and UDP (ICMP port unreachable)"
 expect_refusal "tapir nc: connect to 10.0.0.1:5003: Connection refused" \
 	in_ns timeout 20 "$TAPIR" nc 10.0.0.1 5003
 echo probe >"$WORK/probe"
-out=$(in_ns timeout 20 "$TAPIR" nc -u 10.0.0.1 5004 <"$WORK/probe" 2>&1)
+# -q 10: the ICMP error ends it at once; the default second of waiting is
+# too short for ARP, the datagram and the error when the machine is busy.
+out=$(in_ns timeout 20 "$TAPIR" nc -u -q 10 10.0.0.1 5004 <"$WORK/probe" 2>&1)
 status=$?
 echo "[$status] $out"
 [ "$status" -eq 1 ] && [ "$out" = "tapir nc: 10.0.0.1:5004: Connection refused" ] ||
