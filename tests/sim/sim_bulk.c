@@ -42,8 +42,8 @@ static const struct bulk_case cases[] = {
 	{"loss 5%", "loss=5%,delay=1ms,rate=100mbit", 1, 1, TP_SEC(120)},
 	{"loss 5% A->B", "loss=5%,delay=1ms,rate=100mbit", 1, 1, TP_SEC(120), 1},
 	/* B's FIN resent at a backed-off RTO (up to 60 s) may all be lost
-	 * for A's 2 MSL: A is gone, and its RST ends B's LAST_ACK (seeds 40
-	 * 40 of 120 with D-SACKs, seed 97 without them). */
+	 * for A's 2 MSL: A is gone, and its RST ends B's LAST_ACK (seed 40
+	 * of 120 with D-SACKs, seed 97 without them). */
 	{"loss 20%", "loss=20%,delay=1ms,rate=100mbit", 0, 16, TP_SEC(1800)},
 	{"dup 5%", "dup=5%,delay=1ms,rate=100mbit", 0, 1, TP_SEC(60)},
 	{"reorder 5%", "reorder=5%,reorder_delay=3ms,delay=1ms,rate=100mbit", 0, 1, TP_SEC(60)},
