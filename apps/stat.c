@@ -61,7 +61,7 @@ static const struct cli_option stat_options[] = {
 	{"tap", 0, "NAME", "the tapir running on this TAP (default tap0)", set_tap},
 	{"control", 0, "PATH", "its control socket, if tapir was given --control", set_control},
 	{"summary", 's', NULL, "TCP sockets per state (all eleven, RFC 9293 order)", set_summary},
-	CLI_SWITCH("info", 'i', "connections with cwnd, ssthresh, srtt, rto, retransmits, bytes",
+	CLI_SWITCH("info", 'i', "connections with cwnd, ssthresh, srtt, rto, retransmits, bytes, TCP options",
 		   struct stat_options, with_info),
 	{"listening", 'l', NULL, "listeners with their accept and SYN queues", set_listeners},
 	{"udp", 'u', NULL, "UDP sockets", set_udp},

@@ -186,19 +186,42 @@ static void format_ms(const struct record *r, const char *key, char *buf, size_t
 		snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, us / 1000, us % 1000);
 }
 
+/* The negotiated options as ss -i shows them ("sack,ts,wscale:7,3"), "-"
+ * for none, UNKNOWN from a tapir too old to say. */
+static void format_opts(const struct record *r, char *buf, size_t size)
+{
+	const char *sack = record_get(r, "sack"), *ts = record_get(r, "ts");
+	const char *snd = record_get(r, "snd_wscale"), *rcv = record_get(r, "rcv_wscale");
+	if (!strcmp(sack, UNKNOWN) || !strcmp(ts, UNKNOWN) || !strcmp(snd, UNKNOWN) ||
+	    !strcmp(rcv, UNKNOWN)) {
+		snprintf(buf, size, UNKNOWN);
+		return;
+	}
+	int has_sack = strcmp(sack, "0") != 0, has_ts = strcmp(ts, "0") != 0;
+	if (strcmp(snd, "-1"))
+		snprintf(buf, size, "%s%swscale:%s,%s", has_sack ? "sack," : "", has_ts ? "ts," : "",
+			 snd, rcv);
+	else if (has_sack || has_ts)
+		snprintf(buf, size, "%s%s%s", has_sack ? "sack" : "", has_sack && has_ts ? "," : "",
+			 has_ts ? "ts" : "");
+	else
+		snprintf(buf, size, "-");
+}
+
 static void print_tcp_info(const struct table *t, const struct record *r)
 {
-	char srtt[32], rto[32];
+	char srtt[32], rto[32], opts[64];
 	uint64_t ssthresh;
 	format_ms(r, "srtt_us", srtt, sizeof(srtt));
 	format_ms(r, "rto_us", rto, sizeof(rto));
+	format_opts(r, opts, sizeof(opts));
 	/* tapir starts ssthresh "arbitrarily high" (RFC 5681 §3.1) at 2^31 - 1. */
 	int infinite = record_u64(r, "ssthresh", &ssthresh) == 0 && ssthresh >= UINT32_MAX / 2;
 	fprintf(t->out, "\t cwnd:%s ssthresh:%s mss:%s srtt:%sms rto:%sms snd_wnd:%s rcv_wnd:%s "
-		"retrans:%s bytes_in:%s bytes_out:%s\n", record_get(r, "cwnd"),
+		"retrans:%s bytes_in:%s bytes_out:%s opts:%s\n", record_get(r, "cwnd"),
 		infinite ? "inf" : record_get(r, "ssthresh"), record_get(r, "mss"), srtt, rto,
 		record_get(r, "snd_wnd"), record_get(r, "rcv_wnd"), record_get(r, "retrans"),
-		record_get(r, "bytes_in"), record_get(r, "bytes_out"));
+		record_get(r, "bytes_in"), record_get(r, "bytes_out"), opts);
 }
 
 static void print_tcp(struct table *t, const struct record *r)

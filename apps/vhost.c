@@ -155,6 +155,17 @@ static int set_msl(void *t, const char *v, char *err, size_t n)
 	return cli_seconds(v, TP_MSEC(1), TP_SEC(3600), &c->msl, err, n);
 }
 
+/* The budget of every TCP connection's buffers together, in MiB: at least
+ * one (a few connections' worth), at most 64 GiB. */
+static int set_tcp_mem(void *t, const char *v, char *err, size_t n)
+{
+	uint64_t mib;
+	if (cli_uint(v, 1, 65536, &mib, err, n) < 0)
+		return -1;
+	((struct vhost_config *)t)->tcp_mem = mib << 20;
+	return 0;
+}
+
 static int set_cc(void *t, const char *v, char *err, size_t n)
 {
 	struct vhost_config *c = t;
@@ -237,6 +248,8 @@ const struct cli_option vhost_options[] = {
 		   struct vhost_config, no_offload),
 	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
 	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
+	{"tcp-mem", 0, "MB", "MiB for all TCP socket buffers together, 1..65536 (default 64)",
+	 set_tcp_mem},
 	{"cc", 0, "NAME", "TCP congestion control: cubic (default), newreno, reno", set_cc},
 	CLI_SWITCH("no-syncookies", 0, "drop SYNs beyond a full SYN queue instead of SYN cookies",
 		   struct vhost_config, no_syncookies),
@@ -455,7 +468,8 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 				     .tcp_cc = cfg->cc[0] ? cfg->cc : NULL,
 				     .tcp_syncookies = cfg->no_syncookies ? TP_OFF : 0,
 				     .tcp_sack = cfg->no_sack ? TP_OFF : 0,
-				     .tcp_timestamps = cfg->no_timestamps ? TP_OFF : 0};
+				     .tcp_timestamps = cfg->no_timestamps ? TP_OFF : 0,
+				     .tcp_mem_limit = cfg->tcp_mem};
 	vh->stack = tp_stack_new(&sc);
 	if (!vh->stack)
 		return fail(vh, "creating the stack: %s", strerror(ENOMEM));

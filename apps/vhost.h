@@ -34,6 +34,7 @@ struct vhost_config {
 	char cc[16];                /* congestion control; "": the stack's default (cubic) */
 	int no_syncookies;          /* --no-syncookies: a full SYN queue drops SYNs */
 	int no_sack, no_timestamps; /* --no-sack, --no-timestamps */
+	uint64_t tcp_mem;           /* --tcp-mem: bytes of TCP buffers; 0: the stack's default */
 	struct tp_impair_config impair;     /* --impair, applied to both directions */
 	int impair_set, impair_seed_set;
 	FILE *messages;             /* --trace lines and notes; NULL: stdout */

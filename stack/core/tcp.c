@@ -679,6 +679,7 @@ static void describe(const struct tcp_conn *c, struct tp_tcp_info *i)
 		i->accept_q = c->accept_len;
 		i->syn_q = c->syn_len;
 		i->backlog = c->backlog;
+		i->snd_wscale = i->rcv_wscale = -1;
 		return;
 	}
 	i->recv_q = c->rcvbuf.len;
@@ -693,6 +694,10 @@ static void describe(const struct tcp_conn *c, struct tp_tcp_info *i)
 	i->bytes_in = c->bytes_in;
 	i->bytes_out = c->bytes_out;
 	i->retransmits = c->retransmits;
+	i->sack = c->sack_ok;
+	i->timestamps = c->ts_ok;
+	i->snd_wscale = c->ws_ok ? (int8_t)c->snd_wscale : -1;
+	i->rcv_wscale = c->ws_ok ? (int8_t)c->rcv_wscale : -1;
 }
 
 void tp_tcp_foreach(struct tp_stack *s, tp_tcp_info_fn fn, void *ctx)

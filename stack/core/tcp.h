@@ -158,6 +158,8 @@ struct tcp_conn {
 	uint32_t sack_recent[TCP_SACK_MAX_BLOCKS];  /* receiver: the latest out-of-order
 						       arrivals, newest first (RFC 2018 §4) */
 	uint8_t sack_recent_n;
+	uint8_t dsack_pending;      /* receiver: the next ACK reports dsack (RFC 2883 §4) */
+	struct tcp_sack_range dsack;    /* the duplicate bytes of the latest segment */
 	uint32_t ts_offset;         /* added to the ms clock in our TSval (RFC 7323 §5.4) */
 	uint32_t ts_recent;         /* TS.Recent (RFC 7323 §4.3) */
 	tp_time ts_recent_age;      /* when it was recorded, for PAWS's 24 days (§5.5) */
@@ -312,10 +314,20 @@ uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t
 int tcp_sack_is_dsack(const struct tcp_seg *seg);
 /* An out-of-order segment from seq is now held: its run leads the next ACK's blocks. */
 void tcp_sack_note_arrival(struct tcp_conn *c, uint32_t seq);
-/* Up to max blocks (NOP NOP SACK) into o: the latest arrival's run first,
- * then the others most recent first (RFC 2018 §4). Its length (0: none);
- * *all says whether every held run fitted. */
-size_t tcp_sack_blocks(const struct tcp_conn *c, uint8_t *o, unsigned max, int *all);
+/* Bytes [start, end) of the segment just received were ours already (below
+ * RCV.NXT, or held out of order): the next ACK reports them as a D-SACK
+ * (RFC 2883 §4), if SACK was negotiated. */
+void tcp_sack_note_duplicate(struct tcp_conn *c, uint32_t start, uint32_t end);
+/* The same for seg's data bytes below RCV.NXT (before it is trimmed). */
+void tcp_sack_note_old(struct tcp_conn *c, const struct tcp_seg *seg);
+/* The same for [seq, seq + len) against the out-of-order runs: their first
+ * overlap is the duplicate. */
+void tcp_sack_note_ooo_duplicate(struct tcp_conn *c, uint32_t seq, uint32_t len);
+/* Up to max blocks (NOP NOP SACK) into o: a pending D-SACK first (taken:
+ * reported once), then the latest arrival's run, then the others most
+ * recent first (RFC 2018 §4, RFC 2883 §4). Its length (0: none); *all says
+ * whether the D-SACK and every held run fitted. */
+size_t tcp_sack_blocks(struct tcp_conn *c, uint8_t *o, unsigned max, int *all);
 
 /* --- tcp_recovery.c ---------------------------------------------------- */
 /* `acked` new bytes: cwnd growth, or the next step of a recovery. */

@@ -415,6 +415,8 @@ static void take_text(struct tcp_conn *c, struct tcp_seg *seg)
 		 * stream never sees them. */
 		uint32_t off = seg->seq - c->rcv_nxt;
 		uint32_t len = off < space ? (seg->len < space - off ? seg->len : space - off) : 0;
+		if (len)
+			tcp_sack_note_ooo_duplicate(c, seg->seq, len);
 		if (!len || ring_place(&c->rcvbuf, off, seg->data, len) < 0 ||
 		    ooo_insert(c, seg->seq, len) < 0) {
 			tp_drop(s, TP_STAT_TCP_DROP_OOO_FULL, NULL, 0);
@@ -428,6 +430,7 @@ static void take_text(struct tcp_conn *c, struct tcp_seg *seg)
 		return;
 	}
 	uint32_t len = seg->len < space ? seg->len : space;
+	tcp_sack_note_ooo_duplicate(c, seg->seq, len);
 	if (ring_write(&c->rcvbuf, seg->data, len) != len) {
 		tp_count(s, TP_STAT_MEM_FAIL);      /* unacknowledged: the peer sends it again */
 		return;
@@ -532,8 +535,10 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 		if (!(wnd == 0 && seg->seq == c->rcv_nxt)) {
 			if (!(seg->flags & TCP_RST)) {
 				tp_drop(s, TP_STAT_TCP_DROP_UNACCEPTABLE, NULL, 0);
-				if (seg->len && seq_lt(seg->seq, c->rcv_nxt))
+				if (seg->len && seq_lt(seg->seq, c->rcv_nxt)) {
 					tp_count(s, TP_STAT_TCP_DUP_IN);
+					tcp_sack_note_old(c, seg);
+				}
 				/* In TIME_WAIT this is the peer's FIN again: our last ACK
 				 * was lost. ACK again and restart the 2 MSL (§3.10.7.4). */
 				if (c->state == TCP_TIME_WAIT && (seg->flags & TCP_FIN))
@@ -553,6 +558,7 @@ static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg)
 			c->ack_now = 1;
 	}
 	tcp_ts_update_recent(c, seg);           /* RFC 7323 §5.3 R3 */
+	tcp_sack_note_old(c, seg);              /* its head, received before */
 	trim_to_window(c, seg, wnd);
 
 	/* second: RST (RFC 5961 §3.2: only an exact hit resets; an in-window

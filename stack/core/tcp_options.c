@@ -153,11 +153,12 @@ size_t tcp_data_options(struct tcp_conn *c, uint8_t *o, uint32_t len, int *all_s
 		o[n++] = 1;
 		n += put_ts(c, o + n, c->ts_recent);
 	}
-	if (c->sack_ok && c->ooo) {
+	if (c->sack_ok && (c->ooo || c->dsack_pending)) {
 		/* RFC 2018 §3: as many blocks as the option space holds (4, or 3
-		 * with timestamps) - but a data segment stays within the peer's
-		 * MSS, so a full one has room for fewer or none: then the ACK
-		 * is still due, and goes on its own with them all. */
+		 * with timestamps), a D-SACK among them - but a data segment
+		 * stays within the peer's MSS, so a full one has room for fewer
+		 * or none: then the ACK is still due, and goes on its own with
+		 * them all. */
 		unsigned bare = (unsigned)(TCP_OPT_MAX - n - 4) / 8, max = bare;
 		if (len) {
 			size_t limit = (size_t)c->mss + tcp_opt_overhead(c), used = n + len + 4;

@@ -231,32 +231,77 @@ static int listed(const struct tcp_ooo *const *done, unsigned n, const struct tc
 	return 0;
 }
 
-size_t tcp_sack_blocks(const struct tcp_conn *c, uint8_t *o, unsigned max, int *all)
+void tcp_sack_note_duplicate(struct tcp_conn *c, uint32_t start, uint32_t end)
+{
+	/* RFC 2883 §4 (1)-(3): the duplicate bytes of the most recent segment
+	 * only; a later duplicate replaces one not yet reported. */
+	if (!c->sack_ok || !seq_lt(start, end))
+		return;
+	c->dsack = (struct tcp_sack_range){start, end};
+	c->dsack_pending = 1;
+	c->ack_now = 1;             /* a resend came: its sender may be waiting */
+}
+
+void tcp_sack_note_old(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	/* A SYN or RST here draws a challenge ACK or ends it all: no report. */
+	if (!seg->len || (seg->flags & (TCP_SYN | TCP_RST)) || !seq_lt(seg->seq, c->rcv_nxt))
+		return;
+	uint32_t end = seg->seq + seg->len;
+	tcp_sack_note_duplicate(c, seg->seq, seq_lt(end, c->rcv_nxt) ? end : c->rcv_nxt);
+}
+
+void tcp_sack_note_ooo_duplicate(struct tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	uint32_t end = seq + len;
+	for (const struct tcp_ooo *o = c->ooo; o && seq_lt(o->seq, end); o = o->next) {
+		uint32_t os = seq_max(o->seq, seq), oe = seq_min(o->seq + o->len, end);
+		if (seq_lt(os, oe)) {
+			tcp_sack_note_duplicate(c, os, oe);
+			return;
+		}
+	}
+}
+
+static void put_block(uint8_t *o, uint32_t start, uint32_t end)
+{
+	put_be32(o, start);
+	put_be32(o + 4, end);
+}
+
+size_t tcp_sack_blocks(struct tcp_conn *c, uint8_t *o, unsigned max, int *all)
 {
 	const struct tcp_ooo *done[TCP_SACK_MAX_BLOCKS];
-	unsigned n = 0;
+	unsigned n = 0, d = 0;
 	if (max > TCP_SACK_MAX_BLOCKS)
 		max = TCP_SACK_MAX_BLOCKS;
+	/* RFC 2883 §4 (4)-(5): the D-SACK block first; when the duplicate lies
+	 * in a run held above RCV.NXT, that run comes next (the latest
+	 * arrival's, which it is: the duplicate just arrived). */
+	if (c->dsack_pending && max) {
+		put_block(o + 4, c->dsack.start, c->dsack.end);
+		c->dsack_pending = 0;
+		d = 1;
+		tp_count(c->stack, TP_STAT_TCP_DSACK_SENT);
+	}
 	/* The run holding the latest arrival first, then the runs of the
 	 * arrivals before it, newest first, then any others. */
-	for (uint8_t i = 0; i < c->sack_recent_n && n < max; i++) {
+	for (uint8_t i = 0; i < c->sack_recent_n && d + n < max; i++) {
 		const struct tcp_ooo *run = run_holding(c, c->sack_recent[i]);
 		if (run && !listed(done, n, run))
 			done[n++] = run;
 	}
-	for (const struct tcp_ooo *r = c->ooo; r && n < max; r = r->next)
+	for (const struct tcp_ooo *r = c->ooo; r && d + n < max; r = r->next)
 		if (!listed(done, n, r))
 			done[n++] = r;
-	*all = n == c->ooo_count;
-	if (!n)
+	*all = n == c->ooo_count && !c->dsack_pending;
+	if (!d && !n)
 		return 0;
 	o[0] = 1;
 	o[1] = 1;
 	o[2] = 5;
-	o[3] = (uint8_t)(2 + 8 * n);
-	for (unsigned i = 0; i < n; i++) {
-		put_be32(o + 4 + 8 * i, done[i]->seq);
-		put_be32(o + 8 + 8 * i, done[i]->seq + done[i]->len);
-	}
-	return 4 + 8 * n;
+	o[3] = (uint8_t)(2 + 8 * (d + n));
+	for (unsigned i = 0; i < n; i++)
+		put_block(o + 4 + 8 * (d + i), done[i]->seq, done[i]->seq + done[i]->len);
+	return 4 + 8 * (d + n);
 }

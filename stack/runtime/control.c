@@ -162,11 +162,13 @@ static void tcp_record(void *ctx, const struct tp_tcp_info *i)
 	answer_line(w->answer,
 		    "tcp state=%s local=%s peer=%s recv_q=%u send_q=%u snd_wnd=%u rcv_wnd=%u "
 		    "cwnd=%u ssthresh=%u mss=%u srtt_us=%llu rto_us=%llu retrans=%llu "
-		    "bytes_in=%llu bytes_out=%llu accept_q=%u syn_q=%u backlog=%u fd=%d",
+		    "bytes_in=%llu bytes_out=%llu accept_q=%u syn_q=%u backlog=%u fd=%d "
+		    "sack=%u ts=%u snd_wscale=%d rcv_wscale=%d",
 		    i->state, local, peer, i->recv_q, i->send_q, i->snd_wnd, i->rcv_wnd, i->cwnd,
 		    i->ssthresh, i->mss, (unsigned long long)i->srtt, (unsigned long long)i->rto,
 		    (unsigned long long)i->retransmits, (unsigned long long)i->bytes_in,
-		    (unsigned long long)i->bytes_out, i->accept_q, i->syn_q, i->backlog, i->fd);
+		    (unsigned long long)i->bytes_out, i->accept_q, i->syn_q, i->backlog, i->fd,
+		    i->sack, i->timestamps, i->snd_wscale, i->rcv_wscale);
 }
 
 static void count_state(void *ctx, const struct tp_tcp_info *i)

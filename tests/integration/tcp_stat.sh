@@ -60,7 +60,7 @@ wait_until 300 grep -q ready "$WORK/hold.out" ||
 expect_stat "^ESTABLISHED +0 +0 10\.0\.0\.2:7 +10\.0\.0\.1:[0-9]+$"
 expect_stat "^CLOSE_WAIT +[1-9][0-9]* +[1-9][0-9]* 10\.0\.0\.2:7 +10\.0\.0\.1:"
 expect_stat "^LAST_ACK +0 +[1-9][0-9]* 10\.0\.0\.2:7 +10\.0\.0\.1:"
-expect_stat "^	 cwnd:[0-9]+ ssthresh:[0-9a-z]+ mss:(1448|1460) srtt:[0-9.]+ms rto:[0-9.]+ms .* retrans:[0-9]+ bytes_in:1 bytes_out:1$" -i
+expect_stat "^	 cwnd:[0-9]+ ssthresh:[0-9a-z]+ mss:(1448|1460) srtt:[0-9.]+ms rto:[0-9.]+ms .* retrans:[0-9]+ bytes_in:1 bytes_out:1 opts:sack,ts,wscale:[0-9]+,[0-9]+$" -i
 # Linux closed first there: the TIME_WAIT is its, and tapir's side is gone.
 in_ns ss -Htan state time-wait dst 10.0.0.2:9 | grep -q . || fail "no TIME_WAIT on the Linux side"
 ! stat_shows " 10\.0\.0\.2:9 +10\.0\.0\.1:" || fail "tapir still lists the closed discard connection"

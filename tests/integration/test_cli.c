@@ -85,6 +85,9 @@ int main(void)
 	CHECK(parse("--cc", "newreno", NULL) == CLI_OK && !strcmp(cfg.cc, "newreno"));
 	CHECK(parse(NULL) == CLI_OK && !cfg.no_syncookies);
 	CHECK(parse("--no-syncookies", NULL) == CLI_OK && cfg.no_syncookies);
+	CHECK(parse(NULL) == CLI_OK && cfg.tcp_mem == 0);
+	CHECK(parse("--tcp-mem", "256", NULL) == CLI_OK && cfg.tcp_mem == 256ull << 20);
+	CHECK(parse("--tcp-mem", "65536", NULL) == CLI_OK && cfg.tcp_mem == 65536ull << 20);
 
 	fprintf(stderr, "(the errors below are expected)\n");
 	CHECK(parse("--mtu", "67", NULL) == CLI_ERROR);
@@ -104,6 +107,11 @@ int main(void)
 	CHECK(parse("--tap", "tap%d", NULL) == CLI_ERROR);
 	CHECK(parse("--trace=yes", NULL) == CLI_ERROR);
 	CHECK(parse("--msl", "0", NULL) == CLI_ERROR);
+	CHECK(parse("--tcp-mem", "0", NULL) == CLI_ERROR);
+	CHECK(parse("--tcp-mem", "65537", NULL) == CLI_ERROR);
+	CHECK(parse("--tcp-mem", "64M", NULL) == CLI_ERROR);
+	CHECK(parse("--tcp-mem", "-1", NULL) == CLI_ERROR);
+	CHECK(parse("--tcp-mem", NULL) == CLI_ERROR);
 	CHECK(parse("--cc", "bbr", NULL) == CLI_ERROR);
 	CHECK(parse("--cc", "cubicx", NULL) == CLI_ERROR);
 	CHECK(parse("--cc", "", NULL) == CLI_ERROR);

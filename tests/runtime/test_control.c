@@ -126,6 +126,9 @@ START_TEST(test_requests_answered)
 	ck_assert_msg(strstr(a, "tcp state=ESTABLISHED local=10.0.0.2:7000 peer=10.0.0.1:") ||
 		      strstr(a, "tcp state=SYN_RECEIVED local=10.0.0.2:7000"), "%s", a);
 	ck_assert_ptr_nonnull(strstr(a, " backlog=16 "));
+	/* The listener negotiated nothing; both ends offer every option. */
+	ck_assert_ptr_nonnull(strstr(a, " sack=0 ts=0 snd_wscale=-1 rcv_wscale=-1\n"));
+	ck_assert_msg(strstr(a, " sack=1 ts=1 snd_wscale="), "%s", a);
 	free(a);
 
 	a = query("listeners");

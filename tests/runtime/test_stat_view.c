@@ -49,7 +49,7 @@ static const char conns[] = HEAD
 	"tcp state=ESTABLISHED local=10.0.0.2:7 peer=10.0.0.1:40312 recv_q=5 send_q=1200 "
 	"snd_wnd=64240 rcv_wnd=262144 cwnd=14600 ssthresh=2147483647 mss=1460 srtt_us=412 "
 	"rto_us=200000 retrans=3 bytes_in=5 bytes_out=1205 accept_q=0 syn_q=0 backlog=0 fd=4 "
-	"future=1\n"
+	"sack=1 ts=1 snd_wscale=7 rcv_wscale=3 future=1\n"
 	"tcp state=TIME_WAIT local=10.0.0.2:9 peer=10.0.0.1:40000 recv_q=0 send_q=0 "
 	"snd_wnd=0 rcv_wnd=0 cwnd=2920 ssthresh=5840 mss=1460 srtt_us=0 rto_us=1500 "
 	"retrans=0 bytes_in=0 bytes_out=0 fd=-1\n"
@@ -72,10 +72,10 @@ START_TEST(test_conns_info)
 		    "LISTEN             2     128 0.0.0.0:7             *:*\n"
 		    "ESTABLISHED        5    1200 10.0.0.2:7            10.0.0.1:40312\n"
 		    "\t cwnd:14600 ssthresh:inf mss:1460 srtt:0.412ms rto:200ms snd_wnd:64240 "
-		    "rcv_wnd:262144 retrans:3 bytes_in:5 bytes_out:1205\n"
+		    "rcv_wnd:262144 retrans:3 bytes_in:5 bytes_out:1205 opts:sack,ts,wscale:7,3\n"
 		    "TIME_WAIT          0       0 10.0.0.2:9            10.0.0.1:40000\n"
 		    "\t cwnd:2920 ssthresh:5840 mss:1460 srtt:-ms rto:1.500ms snd_wnd:0 "
-		    "rcv_wnd:0 retrans:0 bytes_in:0 bytes_out:0\n");
+		    "rcv_wnd:0 retrans:0 bytes_in:0 bytes_out:0 opts:?\n");
 }
 END_TEST
 

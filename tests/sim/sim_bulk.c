@@ -28,7 +28,8 @@
 struct bulk_case {
 	const char *name;
 	const char *impair;
-	int strict_close;           /* no dup/reorder: no stray segment can reach a closed port */
+	int strict_close;           /* no dup/reorder: no stray segment can reach a closed port;
+				       light loss: B's FIN gets through within A's 2 MSL */
 	unsigned size_divisor;      /* the big run is SIM_BULK_BYTES / this */
 	tp_time bound;              /* virtual time allowed per MiB each way */
 	int one_way;                /* only A sends */
@@ -40,7 +41,10 @@ static const struct bulk_case cases[] = {
 	{"loss 1%", "loss=1%,delay=1ms,rate=100mbit", 1, 1, TP_SEC(60)},
 	{"loss 5%", "loss=5%,delay=1ms,rate=100mbit", 1, 1, TP_SEC(120)},
 	{"loss 5% A->B", "loss=5%,delay=1ms,rate=100mbit", 1, 1, TP_SEC(120), 1},
-	{"loss 20%", "loss=20%,delay=1ms,rate=100mbit", 1, 16, TP_SEC(1800)},
+	/* B's FIN resent at a backed-off RTO (up to 60 s) may all be lost
+	 * for A's 2 MSL: A is gone, and its RST ends B's LAST_ACK (seed 40
+	 * of 120 with D-SACKs, seed 97 without them). */
+	{"loss 20%", "loss=20%,delay=1ms,rate=100mbit", 0, 16, TP_SEC(1800)},
 	{"dup 5%", "dup=5%,delay=1ms,rate=100mbit", 0, 1, TP_SEC(60)},
 	{"reorder 5%", "reorder=5%,reorder_delay=3ms,delay=1ms,rate=100mbit", 0, 1, TP_SEC(60)},
 	{"delay+jitter", "delay=20ms,jitter=5ms,rate=50mbit", 1, 1, TP_SEC(60)},
@@ -122,7 +126,8 @@ static void run_bulk(const struct bulk_case *c, uint64_t seed, uint64_t bytes,
 		      why);
 
 	/* B's FIN is acknowledged: B is CLOSED (gone), A in TIME_WAIT. */
-	ck_assert_msg(sim_run(n, sim_now(n) + TP_SEC(120), passive_side_closed, &r),
+	tp_time close_bound = TP_SEC(c->strict_close ? 120 : 400);
+	ck_assert_msg(sim_run(n, sim_now(n) + close_bound, passive_side_closed, &r),
 		      "seed %llu: B did not finish its close", (unsigned long long)seed);
 	ck_assert_uint_eq(sim_count_state(n, SIM_B, "LISTEN"), 1);
 	tp_time b_closed = sim_now(n);
@@ -139,7 +144,8 @@ static void run_bulk(const struct bulk_case *c, uint64_t seed, uint64_t bytes,
 		ck_assert_uint_eq(tp_stat(n->stack[SIM_B], TP_STAT_TCP_RST_OUT), 0);
 	} else {
 		/* A stray duplicate may reach B's closed port and draw a RST,
-		 * which ends TIME_WAIT early (RFC 9293 allows it; RFC 1337). */
+		 * which ends TIME_WAIT early (RFC 9293 allows it; RFC 1337);
+		 * or A's TIME_WAIT ended before B's FIN got through. */
 		ck_assert_uint_le(a_conns, 1);
 		ck_assert_uint_eq(a_conns, a_tw);
 	}

@@ -282,8 +282,8 @@ START_TEST(block_order)
 	expect_blocks(&v, (const uint32_t[][2]){{900, 1000}, {700, 800}, {500, 600}, {300, 400}}, 4);
 	ooo(400, 50, &v);                       /* grows a run: it leads */
 	expect_blocks(&v, (const uint32_t[][2]){{300, 450}, {900, 1000}, {700, 800}, {500, 600}}, 4);
-	ooo(150, 10, &v);                       /* inside a run already held */
-	expect_blocks(&v, (const uint32_t[][2]){{100, 200}, {300, 450}, {900, 1000}, {700, 800}}, 4);
+	ooo(150, 10, &v);                       /* inside a run held: D-SACK, then the run */
+	expect_blocks(&v, (const uint32_t[][2]){{150, 160}, {100, 200}, {300, 450}, {900, 1000}}, 4);
 	/* The gap fills: the ACK moves on, the runs left are still SACKed. */
 	h_clear(&t.h);
 	tc_send(&t, F_ACK, t.pnxt, t.snd, data, 100);
@@ -309,6 +309,84 @@ START_TEST(three_blocks_with_timestamps)
 	}
 	ck_assert(v.has_ts);
 	expect_blocks(&v, (const uint32_t[][2]){{900, 1000}, {700, 800}, {500, 600}}, 3);
+	tc_fini(&t);
+}
+END_TEST
+
+/* --- D-SACK (RFC 2883 §4) ---------------------------------------------------- */
+
+/* The peer's bytes [off, off + len) relative to t.pnxt (may be negative):
+ * our only answer, an ACK of t.pnxt + ack_off. */
+static void resend(int32_t off, uint32_t len, int32_t ack_off, struct tview *v)
+{
+	h_clear(&t.h);
+	tc_send(&t, F_ACK, t.pnxt + (uint32_t)off, t.snd, data, len);
+	only_tcp(&t.h, v);
+	ck_assert_uint_eq(v->ack, t.pnxt + (uint32_t)ack_off);
+}
+
+START_TEST(dsack_below_rcv_nxt)
+{
+	struct tview v;
+	open_offering(sack_peer_opt, sizeof(sack_peer_opt), 0);
+	tc_peer_data(&t, data, 300);
+	/* All of it again: §4.1.1, the block is the segment. */
+	resend(-300, 100, 0, &v);
+	expect_blocks(&v, (const uint32_t[][2]){{-300u, -200u}}, 1);
+	ck_assert_uint_eq(tp_stat(t.h.stack, TP_STAT_TCP_DSACK_SENT), 1);
+	/* Half old, half new: the old half only, the ACK at once. */
+	resend(-50, 100, 50, &v);
+	expect_blocks(&v, (const uint32_t[][2]){{-50u, 0}}, 1);
+	t.pnxt += 50;
+	/* Reported once: the next ACK carries no block. */
+	h_clear(&t.h);
+	tc_peer_data(&t, data, 100);
+	h_advance(&t.h, TP_SEC(1));
+	only_tcp(&t.h, &v);
+	ck_assert_uint_eq(v.ack, t.pnxt);
+	ck_assert_int_eq(v.n_sack, 0);
+	ck_assert_uint_eq(tp_stat(t.h.stack, TP_STAT_TCP_DSACK_SENT), 2);
+	tc_fini(&t);
+}
+END_TEST
+
+START_TEST(dsack_of_out_of_order_bytes)
+{
+	struct tview v;
+	open_offering(sack_peer_opt, sizeof(sack_peer_opt), 0);
+	ooo(100, 100, &v);
+	ooo(300, 100, &v);
+	ooo(500, 100, &v);
+	ooo(700, 100, &v);
+	/* §4.2: the duplicate, the run holding it, then the others as usual
+	 * while they fit (three of four). */
+	ooo(320, 80, &v);
+	expect_blocks(&v, (const uint32_t[][2]){{320, 400}, {300, 400}, {700, 800}, {500, 600}}, 4);
+	/* Partly new: only the bytes held before are the duplicate. */
+	ooo(650, 100, &v);
+	expect_blocks(&v, (const uint32_t[][2]){{700, 750}, {650, 800}, {300, 400}, {500, 600}}, 4);
+	/* In order, over a run: the duplicate lies below the new ACK. */
+	resend(0, 150, 200, &v);
+	ck_assert_uint_eq(v.sack[0][0], t.pnxt + 100);
+	ck_assert_uint_eq(v.sack[0][1], t.pnxt + 150);
+	ck_assert_int_eq(v.n_sack, 4);
+	ck_assert_uint_eq(tp_stat(t.h.stack, TP_STAT_TCP_DSACK_SENT), 3);
+	tc_fini(&t);
+}
+END_TEST
+
+START_TEST(no_dsack_without_sack)
+{
+	static const uint8_t mss_only[] = {2, 4, 0x05, 0xb4};
+	struct tview v;
+	open_offering(mss_only, sizeof(mss_only), 0);
+	tc_peer_data(&t, data, 200);
+	resend(-200, 200, 0, &v);
+	ck_assert_int_eq(v.n_sack, 0);
+	ooo(300, 100, &v);
+	ooo(300, 100, &v);
+	ck_assert_int_eq(v.n_sack, 0);
+	ck_assert_uint_eq(tp_stat(t.h.stack, TP_STAT_TCP_DSACK_SENT), 0);
 	tc_fini(&t);
 }
 END_TEST
@@ -368,6 +446,9 @@ static Suite *sack_suite(void)
 	tc = tcase_create("wire");
 	tcase_add_test(tc, block_order);
 	tcase_add_test(tc, three_blocks_with_timestamps);
+	tcase_add_test(tc, dsack_below_rcv_nxt);
+	tcase_add_test(tc, dsack_of_out_of_order_bytes);
+	tcase_add_test(tc, no_dsack_without_sack);
 	tcase_add_test(tc, resends_only_the_hole);
 	suite_add_tcase(s, tc);
 	return s;

@@ -96,6 +96,11 @@ struct tp_tcp_info {
 	uint64_t bytes_in, bytes_out, retransmits;
 	uint32_t accept_q, syn_q;   /* listeners */
 	uint32_t backlog;           /* listeners: the accept queue's limit */
+	/* Options the handshake negotiated: SACK (RFC 2018), timestamps (RFC
+	 * 7323 §3), window scaling (RFC 7323 §2): the shifts applied to the
+	 * peer's window and to ours, -1 for both when not negotiated. */
+	uint8_t sack, timestamps;
+	int8_t snd_wscale, rcv_wscale;
 };
 typedef void (*tp_tcp_info_fn)(void *ctx, const struct tp_tcp_info *info);
 void tp_tcp_foreach(struct tp_stack *s, tp_tcp_info_fn fn, void *ctx);

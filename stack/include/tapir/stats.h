@@ -77,6 +77,7 @@
 	X(TCP_TLP_PROBES, "tcp.tlp_probes", "tail loss probes sent (RFC 8985 §7)") \
 	X(TCP_TLP_RECOVERIES, "tcp.tlp_recoveries", "losses a tail loss probe revealed (RFC 8985 §7.4)") \
 	X(TCP_DSACK_RCVD, "tcp.dsack_rcvd", "D-SACK blocks received (RFC 2883)")     \
+	X(TCP_DSACK_SENT, "tcp.dsack_sent", "D-SACK blocks sent (RFC 2883)")         \
 	X(TCP_PAWS_DROPS, "tcp.paws_drops", "segments dropped by PAWS, ACK sent (RFC 7323 §5)") \
 	X(TCP_TIMEOUTS, "tcp.timeouts", "connections ended by too many retransmissions") \
 	X(TCP_DELAYED_ACKS, "tcp.delayed_acks", "ACKs sent by the delayed-ACK timer") \
