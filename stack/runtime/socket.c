@@ -85,8 +85,7 @@ static int sin_parse(const struct sockaddr *sa, socklen_t len, tp_ip4 *addr, uin
 	return 0;
 }
 
-/* Writes an address as POSIX says: truncated to *len, *len set to its size. */
-static void sin_put(struct sockaddr *sa, socklen_t *len, tp_ip4 addr, uint16_t port)
+void sin_put(struct sockaddr *sa, socklen_t *len, tp_ip4 addr, uint16_t port)
 {
 	struct sockaddr_in sin;
 	memset(&sin, 0, sizeof(sin));

@@ -105,5 +105,7 @@ void wait_link_remove(struct tsock *so, struct wait_link *l);
 
 /* Finds fd and takes a reference, without locking; NULL if unknown. */
 struct tsock *tsock_get(int fd);
+/* Writes an address as POSIX says: truncated to *len, *len set to its size. */
+void sin_put(struct sockaddr *sa, socklen_t *len, tp_ip4 addr, uint16_t port);
 
 #endif

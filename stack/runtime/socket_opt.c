@@ -207,15 +207,8 @@ static int get_name(int fd, struct sockaddr *addr, socklen_t *len, int peer)
 		r = tp_sock_peer(c.stack, c.core_fd, &a, &port);
 	else
 		r = tp_sock_name(c.stack, c.core_fd, &a, &port);
-	if (!r) {
-		struct sockaddr_in sin;
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(port);
-		sin.sin_addr.s_addr = htonl(a);
-		memcpy(addr, &sin, *len < sizeof(sin) ? *len : sizeof(sin));
-		*len = sizeof(sin);
-	}
+	if (!r)
+		sin_put(addr, len, a, port);
 	return (int)call_end(&c, r);
 }
 
