@@ -159,24 +159,13 @@ int vg_parse_num(const char *s, long max, long *out)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long vg_parse_hex(char **tok, int n, uint8_t *out, size_t cap)
 {
 	size_t len = 0;
 	int half = -1;
 	for (int t = 0; t < n; t++)
 		for (const char *c = tok[t]; *c; c++) {
-			int v = hexval(*c);
+			int v = tp_hex_digit(*c);
 			if (v < 0 || (half < 0 && len == cap))
 				return -1;
 			if (half < 0) {
@@ -205,8 +194,8 @@ static long decode_text(const char *word, uint8_t *out)
 		const char *e = *++c ? strchr(escapes, *c) : NULL;
 		if (e) {
 			out[len++] = (uint8_t)values[e - escapes];
-		} else if (*c == 'x' && hexval(c[1]) >= 0 && hexval(c[2]) >= 0) {
-			out[len++] = (uint8_t)(hexval(c[1]) << 4 | hexval(c[2]));
+		} else if (*c == 'x' && tp_hex_digit(c[1]) >= 0 && tp_hex_digit(c[2]) >= 0) {
+			out[len++] = (uint8_t)(tp_hex_digit(c[1]) << 4 | tp_hex_digit(c[2]));
 			c += 2;
 		} else {
 			return -1;

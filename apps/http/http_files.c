@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tapir/tapir.h"
+
 /* The built-in site: what a visitor sees without --www. */
 static const char builtin_index[] =
 	"<!DOCTYPE html>\n"
@@ -92,9 +94,9 @@ int http_target_path(struct http_span target, char *out, size_t outlen)
 	for (; p < end && *p != '?' && *p != '#'; p++) {
 		char c = *p;
 		if (c == '%') {
-			if (end - p < 3 || http_hex_digit(p[1]) < 0 || http_hex_digit(p[2]) < 0)
+			if (end - p < 3 || tp_hex_digit(p[1]) < 0 || tp_hex_digit(p[2]) < 0)
 				return -400;
-			c = (char)(http_hex_digit(p[1]) * 16 + http_hex_digit(p[2]));
+			c = (char)(tp_hex_digit(p[1]) * 16 + tp_hex_digit(p[2]));
 			p += 2;
 			if (c == '\0')
 				return -400;    /* a NUL would cut the path short */

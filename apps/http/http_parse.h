@@ -21,8 +21,6 @@ struct http_span {
 	size_t len;                 /* p is NULL and len 0 when absent */
 };
 
-/* The value of a hexadecimal digit (percent-encoding, chunk sizes), or -1. */
-int http_hex_digit(char c);
 /* Case-insensitive comparison of a span with a NUL-terminated word. */
 int http_span_is(struct http_span s, const char *word);
 

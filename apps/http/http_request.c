@@ -29,17 +29,6 @@ static int is_ows(char c)
 	return c == ' ' || c == '\t';
 }
 
-int http_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int http_span_is(struct http_span s, const char *word)
 {
 	size_t n = strlen(word);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tapir/tapir.h"
+
 #define MAX_CHUNK_LINE 4096         /* a chunk-size line with its extensions */
 #define MAX_TRAILERS 64
 #define MAX_CHUNK_DIGITS 15         /* 15 hex digits: sizes below 2^60 */
@@ -163,7 +165,7 @@ long http_chunked_feed(struct http_chunked *d, const char *in, size_t len, const
 		int h;
 		switch (d->state) {
 		case CH_SIZE:
-			if ((h = http_hex_digit(c)) >= 0) {
+			if ((h = tp_hex_digit(c)) >= 0) {
 				if (++d->digits > MAX_CHUNK_DIGITS)
 					return -EBADMSG;
 				d->remaining = d->remaining * 16 + (uint64_t)h;

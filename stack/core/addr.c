@@ -62,7 +62,7 @@ char *tp_ip4_format(tp_ip4 a, char *buf)
 	return buf;
 }
 
-static int hexval(char c)
+int tp_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -76,7 +76,7 @@ static int hexval(char c)
 int tp_mac_parse(const char *s, uint8_t mac[6])
 {
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = tp_hex_digit(s[0]), lo = hi < 0 ? -1 : tp_hex_digit(s[1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		mac[i] = (uint8_t)(hi << 4 | lo);

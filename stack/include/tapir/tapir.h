@@ -251,6 +251,8 @@ int tp_ip4_parse(const char *s, tp_ip4 *out);
 int tp_ip4_parse_cidr(const char *s, tp_ip4 *addr, uint8_t *prefix_len);
 /* Writes "a.b.c.d" into buf (at least 16 bytes); returns buf. */
 char *tp_ip4_format(tp_ip4 a, char *buf);
+/* The value of one hexadecimal digit, either case, or -1. */
+int tp_hex_digit(char c);
 /* Parses "aa:bb:cc:dd:ee:ff"; returns 0 or -EINVAL. */
 int tp_mac_parse(const char *s, uint8_t mac[6]);
 
