@@ -497,14 +497,6 @@ struct tcp_conn *tcp_child_new(struct tcp_conn *l, tp_ip4 laddr, uint16_t lport,
 	ring_resize(&c->rcvbuf, l->rcvbuf.cap);
 	ring_resize(&c->sndbuf, l->sndbuf.cap);
 	init_send_side(c);
-	/* Reopening a TIME_WAIT 4-tuple: RFC 1122 §4.2.2.13 (1) wants the new
-	 * ISN above any sequence number the old incarnation used. The clock
-	 * part of the ISN (RFC 6528) usually is; a fast sender may outrun it. */
-	struct tcp_table *t = table(c->stack);
-	if (t->isn_floor_set && seq_leq(c->iss, t->isn_floor)) {
-		c->iss = t->isn_floor + 1;
-		c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	}
 	return c;
 }
 

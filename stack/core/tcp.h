@@ -208,10 +208,6 @@ struct tcp_table {
 	 * TP_TRACE_TCP_VARS waits until the stack is done with it. */
 	struct tcp_conn *vars_conn;
 	struct tp_tcp_vars vars_seg;
-	/* RFC 1122 §4.2.2.13: while a SYN reopens a TIME_WAIT 4-tuple, the new
-	 * ISN must lie above the old connection's SND.MAX, kept here. */
-	uint8_t isn_floor_set;
-	uint32_t isn_floor;
 	struct tcp_conn *deferred_acks;     /* pure ACKs held to the end of an input batch */
 };
 

@@ -64,13 +64,22 @@ static void take_peer_syn(struct tcp_conn *c, const struct tcp_seg *seg)
 static void synchronized_input(struct tcp_conn *c, struct tcp_seg *seg);
 
 /* A child of listener l for an arriving SYN (or the one a SYN cookie stood
- * for), in SYN_RECEIVED and in l's SYN queue; nothing sent yet. */
+ * for), in SYN_RECEIVED and in l's SYN queue; nothing sent yet. isn_floor,
+ * when not NULL, is the SND.MAX of the TIME_WAIT connection the SYN ended. */
 static struct tcp_conn *passive_open(struct tcp_conn *l, const struct ip_info *ip,
-				     const struct tcp_seg *seg, const char *why)
+				     const struct tcp_seg *seg, const char *why,
+				     const uint32_t *isn_floor)
 {
 	struct tcp_conn *c = tcp_child_new(l, ip->dst, seg->dport, ip->src, seg->sport);
 	if (!c)
 		return NULL;
+	/* Reopening a TIME_WAIT 4-tuple: RFC 1122 §4.2.2.13 (1) wants the new
+	 * ISN above any sequence number the old incarnation used. The clock
+	 * part of the ISN (RFC 6528) usually is; a fast sender may outrun it. */
+	if (isn_floor && seq_leq(c->iss, *isn_floor)) {
+		c->iss = *isn_floor + 1;
+		c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	}
 	take_peer_syn(c, seg);
 	c->snd_wnd = seg->wnd;                  /* never scaled in a SYN (RFC 7323 §2.2) */
 	c->max_snd_wnd = c->snd_wnd;
@@ -86,7 +95,8 @@ static struct tcp_conn *passive_open(struct tcp_conn *l, const struct ip_info *i
 	return c;
 }
 
-static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const struct tcp_seg *seg)
+static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const struct tcp_seg *seg,
+			 const uint32_t *isn_floor)
 {
 	struct tp_stack *s = l->stack;
 
@@ -98,7 +108,7 @@ static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const str
 		struct tcp_seg syn;
 		int cookie = tcp_syncookie_ack(l, ip, seg, &syn);
 		if (cookie > 0) {
-			struct tcp_conn *c = passive_open(l, ip, &syn, "SYN cookie returned");
+			struct tcp_conn *c = passive_open(l, ip, &syn, "SYN cookie returned", NULL);
 			if (c) {
 				struct tcp_seg ack = *seg;
 				tcp_syncookie_child(c, seg->ack - 1);
@@ -119,11 +129,11 @@ static void listen_input(struct tcp_conn *l, const struct ip_info *ip, const str
 	 * ISN above the old incarnation's sequence space (RFC 6191 §2), which a
 	 * cookie's cannot promise: it gets a child even past the SYN queue's
 	 * bound, in the place of the connection it ended (as Linux). */
-	if (l->syn_len >= s->cfg.tcp_syn_backlog && !s->tcp->isn_floor_set) {
+	if (l->syn_len >= s->cfg.tcp_syn_backlog && !isn_floor) {
 		tcp_syncookie_answer(l, ip, seg);
 		return;
 	}
-	struct tcp_conn *c = passive_open(l, ip, seg, "SYN received");
+	struct tcp_conn *c = passive_open(l, ip, seg, "SYN received", isn_floor);
 	if (c)
 		tcp_send_syn(c);
 }
@@ -733,21 +743,21 @@ void tcp_segment_arrives(struct tp_stack *s, const struct ip_info *ip, const uin
 	seg.seg_len = seg.len + !!(seg.flags & TCP_SYN) + !!(seg.flags & TCP_FIN);
 
 	struct tcp_conn *c = tcp_lookup(s, ip->dst, seg.dport, ip->src, seg.sport);
+	uint32_t old_snd_max, *isn_floor = NULL;
 	if (c && c->state == TCP_TIME_WAIT && (seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
 	    syn_reopens_time_wait(c, &seg) && tcp_lookup_listener(s, ip->dst, seg.dport)) {
 		tp_count(s, TP_STAT_TCP_TIME_WAIT_REUSE);
-		s->tcp->isn_floor = c->snd_max;     /* the new ISN goes above it (tcp_child_new) */
-		s->tcp->isn_floor_set = 1;
+		old_snd_max = c->snd_max;           /* the new ISN goes above it (passive_open) */
+		isn_floor = &old_snd_max;
 		tcp_drop_conn(c, 0, "new SYN reopens the 4-tuple");
 		c = NULL;
 	}
 	if (!c) {
 		struct tcp_conn *l = tcp_lookup_listener(s, ip->dst, seg.dport);
 		if (l)
-			listen_input(l, ip, &seg);
+			listen_input(l, ip, &seg, isn_floor);
 		else
 			closed_input(s, ip, &seg);
-		s->tcp->isn_floor_set = 0;
 		return;
 	}
 	switch (c->state) {
