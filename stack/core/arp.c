@@ -245,53 +245,87 @@ int arp_output(struct tp_netif *nif, struct pkb *p, tp_ip4 nexthop)
 	return 0;
 }
 
+/* The fields of a well-formed Ethernet/IPv4 ARP packet, or -1. */
+struct arp_fields {
+	uint16_t op;
+	const uint8_t *sha;
+	tp_ip4 spa, tpa;
+};
+
+static int arp_parse(const uint8_t *a, size_t len, struct arp_fields *f)
+{
+	if (len < ARP_PKT_LEN || get_be16(a) != ARP_HTYPE_ETHER || get_be16(a + 2) != ETHERTYPE_IPV4 ||
+	    a[4] != 6 || a[5] != 4)
+		return -1;
+	f->op = get_be16(a + 6);
+	f->sha = a + 8;
+	f->spa = get_be32(a + 14);
+	f->tpa = get_be32(a + 24);
+	if ((f->op != ARP_OP_REQUEST && f->op != ARP_OP_REPLY) || eth_is_multicast(f->sha))
+		return -1;
+	return 0;
+}
+
+/* RFC 826's "merge" and learning, shared by what we receive and what a
+ * sibling stack overheard: the entry for the sender, if we keep one. */
+static struct arp_entry *learn(struct tp_netif *nif, const struct arp_fields *f)
+{
+	struct tp_stack *s = nif->stack;
+	/* Refresh what we already know, from anyone. A sender address of
+	 * 0.0.0.0 is a probe (RFC 5227) and teaches nothing. */
+	struct arp_entry *e = f->spa ? find(&nif->arp, f->spa) : NULL;
+	if (e)
+		confirm(s, e, f->sha);
+	/* Addressed to us: learn the sender (RFC 1122 §2.3.2.1 keeps the cache
+	 * to hosts that talk to us, so a broadcast storm cannot fill it). */
+	if (f->tpa == nif->cfg.addr && !e && f->spa &&
+	    (f->spa & nif->netmask) == (nif->cfg.addr & nif->netmask)) {
+		e = claim(s, &nif->arp, f->spa);
+		confirm(s, e, f->sha);
+	}
+	return e;
+}
+
 void arp_input(struct tp_netif *nif, const uint8_t *src_mac, const uint8_t *a, size_t len)
 {
 	struct tp_stack *s = nif->stack;
+	struct arp_fields f;
 
 	tp_count(s, TP_STAT_ARP_IN);
-	if (len < ARP_PKT_LEN || get_be16(a) != ARP_HTYPE_ETHER || get_be16(a + 2) != ETHERTYPE_IPV4 ||
-	    a[4] != 6 || a[5] != 4) {
-		tp_drop(s, TP_STAT_ARP_DROP_MALFORMED, a, len);
-		return;
-	}
-	uint16_t op = get_be16(a + 6);
-	const uint8_t *sha = a + 8;
-	tp_ip4 spa = get_be32(a + 14);
-	tp_ip4 tpa = get_be32(a + 24);
-	if ((op != ARP_OP_REQUEST && op != ARP_OP_REPLY) || eth_is_multicast(sha)) {
+	if (arp_parse(a, len, &f) < 0) {
 		tp_drop(s, TP_STAT_ARP_DROP_MALFORMED, a, len);
 		return;
 	}
 	(void)src_mac;
-	if (spa == nif->cfg.addr) {
+	if (f.spa == nif->cfg.addr) {
 		/* Someone else claims our address (RFC 5227 §2.4): count and say so. */
-		if (memcmp(sha, nif->cfg.mac, 6) != 0) {
+		if (memcmp(f.sha, nif->cfg.mac, 6) != 0) {
 			char ip[16];
+			const uint8_t *m = f.sha;
 			tp_count(s, TP_STAT_ARP_ADDR_CONFLICT);
 			tp_trace_text(s, TP_TRACE_NOTE, "arp: %s claimed by %02x:%02x:%02x:%02x:%02x:%02x",
-				      tp_ip4_format(spa, ip), sha[0], sha[1], sha[2], sha[3], sha[4], sha[5]);
+				      tp_ip4_format(f.spa, ip), m[0], m[1], m[2], m[3], m[4], m[5]);
 		}
 		return;
 	}
-	/* RFC 826 "merge": refresh what we already know, from anyone. A
-	 * sender address of 0.0.0.0 is a probe (RFC 5227) and teaches nothing. */
-	struct arp_entry *e = spa ? find(&nif->arp, spa) : NULL;
-	if (e)
-		confirm(s, e, sha);
-	if (tpa != nif->cfg.addr) {
+	struct arp_entry *e = learn(nif, &f);
+	if (f.tpa != nif->cfg.addr) {
 		if (!e)
 			tp_drop(s, TP_STAT_ARP_DROP_NOT_US, a, len);
 		return;
 	}
-	/* Addressed to us: learn the sender (RFC 1122 §2.3.2.1 keeps the cache
-	 * to hosts that talk to us, so a broadcast storm cannot fill it). */
-	if (!e && spa && (spa & nif->netmask) == (nif->cfg.addr & nif->netmask)) {
-		e = claim(s, &nif->arp, spa);
-		confirm(s, e, sha);
-	}
-	if (op == ARP_OP_REQUEST) {
+	if (f.op == ARP_OP_REQUEST) {
 		tp_count(s, TP_STAT_ARP_REPLY_OUT);
-		send_arp(nif, ARP_OP_REPLY, sha, sha, spa, nif->cfg.addr);
+		send_arp(nif, ARP_OP_REPLY, f.sha, f.sha, f.spa, nif->cfg.addr);
+	}
+}
+
+void arp_overheard(struct tp_netif *nif, const uint8_t *a, size_t len)
+{
+	struct arp_fields f;
+	/* The stack that received it counted, answered and judged it. */
+	if (arp_parse(a, len, &f) == 0 && f.spa != nif->cfg.addr) {
+		tp_count(nif->stack, TP_STAT_ARP_OVERHEARD);
+		learn(nif, &f);
 	}
 }

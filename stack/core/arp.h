@@ -59,6 +59,9 @@ void arp_table_free(struct tp_stack *s, struct arp_table *t);
 
 /* An ARP packet (after the Ethernet header); src_mac is the frame's source. */
 void arp_input(struct tp_netif *nif, const uint8_t *src_mac, const uint8_t *pkt, size_t len);
+/* An ARP packet another stack on the same link received (a multi-queue
+ * TAP): learned from as arp_input() would, never answered. */
+void arp_overheard(struct tp_netif *nif, const uint8_t *pkt, size_t len);
 
 /* Sends an IP packet to `nexthop` on nif: now if resolved, else queued while
  * a request goes out. Consumes p. Returns 0, or -ENOMEM / -ENOBUFS (queue full). */

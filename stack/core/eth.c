@@ -38,6 +38,13 @@ void eth_input(struct tp_netif *nif, const uint8_t *frame, size_t len)
 	}
 }
 
+void eth_overheard(struct tp_netif *nif, const uint8_t *frame, size_t len)
+{
+	if (len >= ETH_HDR_LEN && get_be16(frame + 12) == ETHERTYPE_ARP &&
+	    (!memcmp(frame, nif->cfg.mac, 6) || !memcmp(frame, eth_broadcast, 6)))
+		arp_overheard(nif, frame + ETH_HDR_LEN, len - ETH_HDR_LEN);
+}
+
 int eth_output(struct tp_netif *nif, struct pkb *p, const uint8_t dst[6], uint16_t ethertype)
 {
 	struct tp_stack *s = nif->stack;

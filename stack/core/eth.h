@@ -21,6 +21,9 @@ struct tp_netif;
 extern const uint8_t eth_broadcast[6];
 
 void eth_input(struct tp_netif *nif, const uint8_t *frame, size_t len);
+/* A frame a sibling stack on the same link received: its ARP is learned
+ * from (arp_overheard), everything else ignored. */
+void eth_overheard(struct tp_netif *nif, const uint8_t *frame, size_t len);
 /* Prepends the header, pads to the minimum size and transmits; consumes p. */
 int eth_output(struct tp_netif *nif, struct pkb *p, const uint8_t dst[6], uint16_t ethertype);
 

@@ -135,6 +135,12 @@ void tp_input(struct tp_stack *s, struct tp_netif *nif, const uint8_t *frame, si
 	tp_sock_dispatch(s);
 }
 
+void tp_input_overheard(struct tp_stack *s, struct tp_netif *nif, const uint8_t *frame, size_t len)
+{
+	eth_overheard(nif, frame, len);
+	tp_sock_dispatch(s);
+}
+
 void tp_input_offload(struct tp_stack *s, struct tp_netif *nif, const uint8_t *frame, size_t len,
 		      const struct tp_offload *off)
 {

@@ -204,6 +204,67 @@ START_TEST(padded_request_answered)
 }
 END_TEST
 
+/* What a sibling queue's stack received (tp_input_overheard): learned from
+ * by the same rules, never answered, counted only as overheard. */
+static void overhear_arp(const uint8_t dst[6], uint16_t op, const uint8_t *sha, tp_ip4 spa,
+			 tp_ip4 tpa)
+{
+	struct frame f;
+	struct arp_spec a = {.op = op, .sha = sha, .spa = spa, .tpa = tpa};
+	frame_arp(&f, dst, &a);
+	tp_input_overheard(h.stack, h.nif, f.b, f.len);
+}
+
+START_TEST(overheard_request_teaches_without_answer)
+{
+	overhear_arp(BCAST_MAC, 1, PEER_MAC, PEER_IP, US_IP);
+	ck_assert_uint_eq(h.n_out, 0);
+	ck_assert_ptr_nonnull(cached(PEER_IP));
+	ck_assert_mem_eq(cached(PEER_IP)->mac, PEER_MAC, 6);
+	ck_assert_uint_eq(tp_stat(h.stack, TP_STAT_ARP_OVERHEARD), 1);
+	ck_assert_uint_eq(tp_stat(h.stack, TP_STAT_ARP_IN), 0);
+	ck_assert_uint_eq(tp_stat(h.stack, TP_STAT_ETH_IN), 0);
+	ck_assert_uint_eq(tp_stat(h.stack, TP_STAT_ARP_REPLY_OUT), 0);
+}
+END_TEST
+
+/* The case it exists for: our request's reply reached another queue. The
+ * packet waiting for it goes out to the MAC the sibling heard. */
+START_TEST(overheard_reply_resolves_pending)
+{
+	ck_assert_int_eq(tp_ping_send(h.stack, PEER_IP, 1, 1, NULL, 0), 0);
+	ck_assert_uint_eq(tp_stat(h.stack, TP_STAT_ARP_REQUEST_OUT), 1);
+	h_clear(&h);
+	overhear_arp(US_MAC, 2, PEER_MAC, PEER_IP, US_IP);
+	ck_assert_uint_eq(h.n_out, 1);
+	ck_assert_uint_eq(rd16(h.out[0].b + 12), 0x0800);
+	ck_assert_mem_eq(h.out[0].b, PEER_MAC, 6);
+}
+END_TEST
+
+/* Only ARP for us or broadcast teaches; nothing overheard is answered,
+ * judged (the receiving stack counted its drops) or taken as a conflict. */
+START_TEST(overheard_rest_ignored)
+{
+	overhear_arp(OTHER_MAC, 1, PEER_MAC, PEER_IP, US_IP);       /* unicast elsewhere */
+	overhear_arp(BCAST_MAC, 1, OTHER_MAC, OTHER_IP, OTHER_IP + 1);      /* not for us */
+	overhear_arp(BCAST_MAC, 1, OTHER_MAC, US_IP, OTHER_IP);     /* claims our address */
+	overhear_arp(BCAST_MAC, 3, PEER_MAC, PEER_IP, US_IP);       /* no such op */
+	struct frame f;
+	frame_eth(&f, US_MAC, PEER_MAC, 0x0800);                    /* not ARP */
+	tp_input_overheard(h.stack, h.nif, f.b, f.len);
+	tp_input_overheard(h.stack, h.nif, f.b, 5);                 /* runt */
+	ck_assert_uint_eq(h.n_out, 0);
+	ck_assert_ptr_null(cached(PEER_IP));
+	ck_assert_ptr_null(cached(OTHER_IP));
+	ck_assert_uint_eq(tp_stat(h.stack, TP_STAT_ARP_OVERHEARD), 1);     /* the not-for-us one */
+	ck_assert_uint_eq(tp_stat(h.stack, TP_STAT_ARP_ADDR_CONFLICT), 0);
+	ck_assert_uint_eq(tp_stat(h.stack, TP_STAT_ARP_DROP_NOT_US), 0);
+	ck_assert_uint_eq(tp_stat(h.stack, TP_STAT_ARP_DROP_MALFORMED), 0);
+	ck_assert_uint_eq(tp_stat(h.stack, TP_STAT_ETH_DROP_ETHERTYPE), 0);
+}
+END_TEST
+
 static Suite *arp_suite(void)
 {
 	Suite *s = suite_create("arp");
@@ -219,6 +280,9 @@ static Suite *arp_suite(void)
 	tcase_add_test(tc, announces_on_attach);
 	tcase_add_loop_test(tc, malformed_dropped, 0, COUNT(malformed));
 	tcase_add_test(tc, padded_request_answered);
+	tcase_add_test(tc, overheard_request_teaches_without_answer);
+	tcase_add_test(tc, overheard_reply_resolves_pending);
+	tcase_add_test(tc, overheard_rest_ignored);
 	suite_add_tcase(s, tc);
 	return s;
 }

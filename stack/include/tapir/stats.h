@@ -24,6 +24,7 @@
 	X(ARP_QUEUE_DROP, "arp.queue_drop", "packets dropped: resolution queue full") \
 	X(ARP_RESOLVE_FAIL, "arp.resolve_fail", "resolutions that gave up")        \
 	X(ARP_ADDR_CONFLICT, "arp.addr_conflict", "ARPs from another host claiming our address") \
+	X(ARP_OVERHEARD, "arp.overheard", "ARP packets learned from a sibling queue's stack") \
 	X(IP_IN, "ip.in", "IP datagrams received")                                 \
 	X(IP_DELIVERED, "ip.delivered", "IP datagrams delivered up")               \
 	X(IP_OUT, "ip.out", "IP datagrams sent")                                   \

@@ -127,6 +127,13 @@ const struct tp_netif_config *tp_netif_config_of(const struct tp_netif *netif);
 /* A received frame. The stack copies what it keeps. */
 void tp_input(struct tp_stack *stack, struct tp_netif *netif, const uint8_t *frame, size_t len);
 
+/* A frame that another stack sharing this link received (the queues of a
+ * multi-queue TAP each run a stack with the same address): the ARP in it
+ * teaches this stack its neighbours too, as tp_input() would; nothing is
+ * answered or counted as received, everything but ARP is ignored. */
+void tp_input_overheard(struct tp_stack *stack, struct tp_netif *netif, const uint8_t *frame,
+			size_t len);
+
 /* A received frame with what the link says of it (off may be NULL). With
  * TP_OFFLOAD_RX on the interface, a checksum the link marked partial or valid
  * is not verified again, and a super-frame is taken as one datagram; the
