@@ -140,6 +140,7 @@ struct table {
 	int with_info;
 	FILE *out;
 	uint64_t rows, total;       /* rows drawn; the summary's sum */
+	uint64_t stacks;            /* the TAP's queues, each a stack (the "tapir" line) */
 };
 
 /* "*:*" for the unspecified address and port, as ss shows it. */
@@ -218,10 +219,13 @@ static void print_tcp_info(const struct table *t, const struct record *r)
 	/* tapir starts ssthresh "arbitrarily high" (RFC 5681 §3.1) at 2^31 - 1. */
 	int infinite = record_u64(r, "ssthresh", &ssthresh) == 0 && ssthresh >= UINT32_MAX / 2;
 	fprintf(t->out, "\t cwnd:%s ssthresh:%s mss:%s srtt:%sms rto:%sms snd_wnd:%s rcv_wnd:%s "
-		"retrans:%s bytes_in:%s bytes_out:%s opts:%s\n", record_get(r, "cwnd"),
+		"retrans:%s bytes_in:%s bytes_out:%s opts:%s", record_get(r, "cwnd"),
 		infinite ? "inf" : record_get(r, "ssthresh"), record_get(r, "mss"), srtt, rto,
 		record_get(r, "snd_wnd"), record_get(r, "rcv_wnd"), record_get(r, "retrans"),
 		record_get(r, "bytes_in"), record_get(r, "bytes_out"), opts);
+	if (t->stacks > 1)
+		fprintf(t->out, " queue:%s", record_get(r, "queue"));
+	fputc('\n', t->out);
 }
 
 static void print_tcp(struct table *t, const struct record *r)
@@ -323,6 +327,8 @@ int stat_view_render(enum stat_view view, int with_info, const char *answer, FIL
 	print_header(&t);
 	while (next_line(&cursor, &line, &len)) {
 		record_parse(line, len, &r);
+		if (!strcmp(r.type, "tapir") && record_u64(&r, "stacks", &t.stacks) < 0)
+			t.stacks = 1;
 		if (!strcmp(r.type, "tcp") && (view == STAT_VIEW_CONNS || view == STAT_VIEW_LISTENERS))
 			print_tcp(&t, &r);
 		else if (!strcmp(r.type, "udp") && view == STAT_VIEW_UDP)

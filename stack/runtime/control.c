@@ -29,6 +29,7 @@
 #define CONTROL_ACCEPTS_PER_WAKE 16
 #define CONTROL_QUERY_TIMEOUT_MS 5000
 #define CONTROL_QUERY_ANSWER_MAX (8u << 20)
+#define CONTROL_STACKS_MAX 64           /* the first loop's and those added */
 
 /* --- paths -------------------------------------------------------------- */
 
@@ -148,6 +149,7 @@ static void format_endpoint(tp_ip4 addr, uint16_t port, char *buf)
 struct tcp_walk {
 	struct answer *answer;
 	int listeners_only;
+	unsigned queue;             /* the stack's index in the control's list */
 	uint64_t per_state[TP_TCP_STATE_COUNT];
 };
 
@@ -163,12 +165,12 @@ static void tcp_record(void *ctx, const struct tp_tcp_info *i)
 		    "tcp state=%s local=%s peer=%s recv_q=%u send_q=%u snd_wnd=%u rcv_wnd=%u "
 		    "cwnd=%u ssthresh=%u mss=%u srtt_us=%llu rto_us=%llu retrans=%llu "
 		    "bytes_in=%llu bytes_out=%llu accept_q=%u syn_q=%u backlog=%u fd=%d "
-		    "sack=%u ts=%u snd_wscale=%d rcv_wscale=%d",
+		    "sack=%u ts=%u snd_wscale=%d rcv_wscale=%d queue=%u",
 		    i->state, local, peer, i->recv_q, i->send_q, i->snd_wnd, i->rcv_wnd, i->cwnd,
 		    i->ssthresh, i->mss, (unsigned long long)i->srtt, (unsigned long long)i->rto,
 		    (unsigned long long)i->retransmits, (unsigned long long)i->bytes_in,
 		    (unsigned long long)i->bytes_out, i->accept_q, i->syn_q, i->backlog, i->fd,
-		    i->sack, i->timestamps, i->snd_wscale, i->rcv_wscale);
+		    i->sack, i->timestamps, i->snd_wscale, i->rcv_wscale, w->queue);
 }
 
 static void count_state(void *ctx, const struct tp_tcp_info *i)
@@ -181,11 +183,12 @@ static void count_state(void *ctx, const struct tp_tcp_info *i)
 
 static void udp_record(void *ctx, const struct tp_udp_info *i)
 {
+	struct tcp_walk *w = ctx;
 	char local[24], peer[24];
 	format_endpoint(i->laddr, i->lport, local);
 	format_endpoint(i->raddr, i->rport, peer);
-	answer_line(ctx, "udp local=%s peer=%s queued=%u queued_bytes=%u fd=%d", local, peer,
-		    i->queued_dgrams, i->queued_bytes, i->fd);
+	answer_line(w->answer, "udp local=%s peer=%s queued=%u queued_bytes=%u fd=%d queue=%u",
+		    local, peer, i->queued_dgrams, i->queued_bytes, i->fd, w->queue);
 }
 
 /* --- the server ------------------------------------------------------------- */
@@ -203,6 +206,10 @@ struct control_client {
 
 struct tp_control {
 	struct tp_loop *loop;
+	/* The stacks answered for: [0] is loop's own, the rest are other
+	 * threads' (a multi-queue TAP), taken under their core locks. */
+	struct tp_loop *stacks[CONTROL_STACKS_MAX];
+	unsigned n_stacks;
 	int listen_fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char name[64];
@@ -230,24 +237,37 @@ static void answer_request(struct tp_control *ctl, const char *request, struct a
 			       "or summary", shown);
 		return;
 	}
-	answer_line(a, "tapir version=%d name=%s pid=%ld uptime_ms=%llu", CONTROL_PROTOCOL_VERSION,
-		    ctl->name, (long)getpid(), (unsigned long long)((tp_now(s) - ctl->started) / 1000u));
+	answer_line(a, "tapir version=%d name=%s pid=%ld uptime_ms=%llu stacks=%u",
+		    CONTROL_PROTOCOL_VERSION, ctl->name, (long)getpid(),
+		    (unsigned long long)((tp_now(s) - ctl->started) / 1000u), ctl->n_stacks);
 	struct tcp_walk walk = {.answer = a};
-	if (!strcmp(request, "conns") || !strcmp(request, "listeners")) {
-		walk.listeners_only = !strcmp(request, "listeners");
-		tp_tcp_foreach(s, tcp_record, &walk);
-	} else if (!strcmp(request, "udp")) {
-		tp_udp_foreach(s, udp_record, a);
-	} else if (!strcmp(request, "counters")) {
+	uint64_t counter[TP_STAT_COUNT] = {0};
+	walk.listeners_only = !strcmp(request, "listeners");
+	for (unsigned k = 0; k < ctl->n_stacks; k++) {
+		struct tp_loop *l = ctl->stacks[k];
+		struct tp_stack *ks = tp_loop_stack(l);
+		walk.queue = k;
+		if (k)
+			tp_loop_lock(l);
+		if (!strcmp(request, "conns") || !strcmp(request, "listeners"))
+			tp_tcp_foreach(ks, tcp_record, &walk);
+		else if (!strcmp(request, "udp"))
+			tp_udp_foreach(ks, udp_record, &walk);
+		else if (!strcmp(request, "summary"))
+			tp_tcp_foreach(ks, count_state, &walk);
+		for (int id = 0; id < TP_STAT_COUNT; id++)
+			counter[id] += tp_stat(ks, (enum tp_stat_id)id);
+		if (k)
+			tp_loop_unlock(l);
+	}
+	if (!strcmp(request, "counters"))
 		for (int id = 0; id < TP_STAT_COUNT; id++)
 			answer_line(a, "counter name=%s value=%llu", tp_stat_name((enum tp_stat_id)id),
-				    (unsigned long long)tp_stat(s, (enum tp_stat_id)id));
-	} else if (!strcmp(request, "summary")) {
-		tp_tcp_foreach(s, count_state, &walk);
+				    (unsigned long long)counter[id]);
+	if (!strcmp(request, "summary"))
 		for (unsigned i = 0; i < TP_TCP_STATE_COUNT; i++)
 			answer_line(a, "state name=%s count=%llu", tp_tcp_state_name(i),
 				    (unsigned long long)walk.per_state[i]);
-	}
 	answer_finish(a);
 }
 
@@ -515,6 +535,8 @@ struct tp_control *tp_control_open(struct tp_loop *loop, const char *path, const
 		return NULL;
 	}
 	ctl->loop = loop;
+	ctl->stacks[0] = loop;
+	ctl->n_stacks = 1;
 	ctl->listen_fd = -1;
 	ctl->started = tp_now(tp_loop_stack(loop));
 	snprintf(ctl->name, sizeof(ctl->name), "%s", name);
@@ -548,6 +570,14 @@ struct tp_control *tp_control_open(struct tp_loop *loop, const char *path, const
 		return NULL;
 	}
 	return ctl;
+}
+
+int tp_control_add_stack(struct tp_control *ctl, struct tp_loop *loop)
+{
+	if (ctl->n_stacks == CONTROL_STACKS_MAX)
+		return -ENOSPC;
+	ctl->stacks[ctl->n_stacks++] = loop;
+	return 0;
 }
 
 void tp_control_close(struct tp_control *ctl)

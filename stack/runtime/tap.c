@@ -1,4 +1,5 @@
 /* tap.c - the TAP driver and its host-side setup; see tapir/tap.h. */
+#define _GNU_SOURCE             /* pipe2, O_DIRECT: packet-mode pipes */
 #include "tapir/tap.h"
 
 #include <ctype.h>
@@ -30,8 +31,23 @@
 
 static const char need_root[] = "creating a TAP needs root (CAP_NET_ADMIN): run it with sudo";
 
+/* The queues of one multi-queue TAP. Each runs its own stack; the kernel
+ * steers each flow to one queue, but an ARP reply may land on any, so a
+ * queue hands every ARP frame it reads to its siblings' stacks as well,
+ * through each sibling's inbox: a packet-mode pipe its own loop drains. */
+struct tap_group {
+	unsigned n, open;
+	struct tp_tap *queue[];
+};
+
+/* Longer than any ARP frame (42 bytes, 60 padded, 64 with a VLAN tag). */
+#define OVERHEARD_MAX 128
+
 struct tp_tap {
 	int fd;
+	struct tap_group *group;    /* NULL: a single-queue TAP */
+	unsigned queue_index;
+	int inbox[2];               /* [0] read by our loop, [1] written by siblings; -1: none */
 	int ifindex;
 	char name[IFNAMSIZ];
 	struct tp_loop *loop;       /* attached to, or NULL */
@@ -67,7 +83,8 @@ int tp_tap_check_name(const char *name, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-static struct tp_tap *tap_open(const char *name, int vnet, char *err, size_t errlen)
+static struct tp_tap *tap_open(const char *name, int vnet, int multi_queue, char *err,
+			       size_t errlen)
 {
 	if (tp_tap_check_name(name, err, errlen) < 0)
 		return NULL;
@@ -84,7 +101,8 @@ static struct tp_tap *tap_open(const char *name, int vnet, char *err, size_t err
 		return NULL;
 	}
 	struct ifreq ifr = {0};
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0) |
+			(multi_queue ? IFF_MULTI_QUEUE : 0);
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = errno;
@@ -106,6 +124,7 @@ static struct tp_tap *tap_open(const char *name, int vnet, char *err, size_t err
 		return NULL;
 	}
 	tap->fd = fd;
+	tap->inbox[0] = tap->inbox[1] = -1;
 	tap->vnet = vnet;
 	memcpy(tap->name, ifr.ifr_name, IFNAMSIZ - 1);
 	tap->ifindex = (int)if_nametoindex(tap->name);
@@ -117,22 +136,14 @@ static struct tp_tap *tap_open(const char *name, int vnet, char *err, size_t err
 	return tap;
 }
 
-struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen)
+/* The virtio-net header and what the kernel agrees to offload. */
+static int enable_offloads(struct tp_tap *tap, char *err, size_t errlen)
 {
-	return tap_open(name, 0, err, errlen);
-}
-
-struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen)
-{
-	struct tp_tap *tap = tap_open(name, 1, err, errlen);
-	if (!tap)
-		return NULL;
 	int hdr = VNET_HDR_LEN;
 	if (ioctl(tap->fd, TUNSETVNETHDRSZ, &hdr) < 0) {
-		snprintf(err, errlen, "TAP %s: setting the virtio-net header size: %s", name,
+		snprintf(err, errlen, "TAP %s: setting the virtio-net header size: %s", tap->name,
 			 strerror(errno));
-		tp_tap_close(tap);
-		return NULL;
+		return -1;
 	}
 	/* What the kernel takes from us needs no agreement: checksums left
 	 * partial and TCP super-frames it segments itself. What it hands us
@@ -140,7 +151,69 @@ struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen)
 	tap->offloads = TP_OFFLOAD_TX_CSUM | TP_OFFLOAD_TSO;
 	if (ioctl(tap->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) == 0)
 		tap->offloads |= TP_OFFLOAD_RX;
+	return 0;
+}
+
+struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen)
+{
+	return tap_open(name, 0, 0, err, errlen);
+}
+
+struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen)
+{
+	struct tp_tap *tap = tap_open(name, 1, 0, err, errlen);
+	if (tap && enable_offloads(tap, err, errlen) < 0) {
+		tp_tap_close(tap);
+		return NULL;
+	}
 	return tap;
+}
+
+int tp_tap_open_queues(const char *name, int offload, unsigned n, struct tp_tap **queues,
+		       char *err, size_t errlen)
+{
+	if (n < 1 || n > TP_TAP_QUEUES_MAX) {
+		snprintf(err, errlen, "a TAP has 1 to %d queues, not %u", TP_TAP_QUEUES_MAX, n);
+		return -EINVAL;
+	}
+	memset(queues, 0, n * sizeof(*queues));
+	if (n == 1) {
+		queues[0] = offload ? tp_tap_open_offload(name, err, errlen) :
+				      tp_tap_open(name, err, errlen);
+		return queues[0] ? 0 : -1;
+	}
+	struct tap_group *g = calloc(1, sizeof(*g) + n * sizeof(g->queue[0]));
+	if (!g) {
+		snprintf(err, errlen, "creating TAP %s: out of memory", name);
+		return -ENOMEM;
+	}
+	g->n = n;
+	for (unsigned i = 0; i < n; i++) {
+		struct tp_tap *q = tap_open(i ? queues[0]->name : name, offload, 1, err, errlen);
+		if (!q)
+			break;
+		queues[i] = g->queue[i] = q;
+		q->group = g;
+		q->queue_index = i;
+		g->open++;
+		if (offload && enable_offloads(q, err, errlen) < 0)
+			break;
+		if (pipe2(q->inbox, O_DIRECT | O_NONBLOCK | O_CLOEXEC) < 0) {
+			q->inbox[0] = q->inbox[1] = -1;
+			snprintf(err, errlen, "TAP %s queue %u: creating its ARP inbox: %s", q->name, i,
+				 strerror(errno));
+			break;
+		}
+		if (i + 1 == n)
+			return 0;
+	}
+	if (!g->open)
+		free(g);
+	for (unsigned i = 0; i < n; i++) {
+		tp_tap_close(queues[i]);
+		queues[i] = NULL;
+	}
+	return -1;
 }
 
 uint32_t tp_tap_offloads(const struct tp_tap *tap)
@@ -232,20 +305,52 @@ int tp_tap_configure_host(struct tp_tap *tap, const struct tp_tap_host *host, ch
 	return e;
 }
 
+/* Hands an ARP frame to the other queues' stacks (struct tap_group). A
+ * full inbox loses it, as a busy link would: ARP retries. */
+static void share_arp(const struct tp_tap *tap, const uint8_t *frame, size_t len)
+{
+	if (len < 14 || len > OVERHEARD_MAX || frame[12] != 0x08 || frame[13] != 0x06)
+		return;
+	for (unsigned i = 0; i < tap->group->n; i++) {
+		const struct tp_tap *sib = tap->group->queue[i];
+		if (sib && sib != tap && sib->inbox[1] >= 0) {
+			ssize_t n = write(sib->inbox[1], frame, len);
+			(void)n;
+		}
+	}
+}
+
 /* A frame read from the TAP (header included) into the stack. */
 static void deliver(struct tp_tap *tap, const uint8_t *buf, size_t len)
 {
 	struct tp_stack *stack = tp_loop_stack(tap->loop);
+	struct tp_offload off;
+	size_t at = 0;
 	if (!tap->vnet) {
 		tp_input(stack, tap->netif, buf, len);
-		return;
+	} else {
+		int hdr = vnet_parse(buf, len, &off);
+		if (hdr < 0) {
+			tp_input(stack, tap->netif, buf, 0);    /* counted as too short */
+			return;
+		}
+		at = (size_t)hdr;
+		tp_input_offload(stack, tap->netif, buf + at, len - at, &off);
 	}
-	struct tp_offload off;
-	int at = vnet_parse(buf, len, &off);
-	if (at < 0)
-		tp_input(stack, tap->netif, buf, 0);    /* counted as too short */
-	else
-		tp_input_offload(stack, tap->netif, buf + at, len - (size_t)at, &off);
+	if (tap->group)
+		share_arp(tap, buf + at, len - at);
+}
+
+/* A sibling queue's ARP frames, into our stack. */
+static int inbox_readable(void *ctx, int fd, uint32_t events)
+{
+	struct tp_tap *tap = ctx;
+	uint8_t frame[OVERHEARD_MAX];
+	ssize_t n;
+	(void)events;
+	while ((n = read(fd, frame, sizeof(frame))) > 0)
+		tp_input_overheard(tp_loop_stack(tap->loop), tap->netif, frame, (size_t)n);
+	return 0;
 }
 
 static int write_frame(struct tp_tap *tap, const uint8_t *frame, size_t len)
@@ -406,6 +511,11 @@ int tp_tap_attach(struct tp_tap *tap, struct tp_loop *loop, struct tp_netif *net
 	int e = tp_loop_add_fd(loop, tap->fd, EPOLLIN, tap_readable, tap);
 	if (e < 0)
 		return e;
+	if (tap->inbox[0] >= 0 && (e = tp_loop_add_fd(loop, tap->inbox[0], EPOLLIN, inbox_readable,
+						      tap)) < 0) {
+		tp_loop_del_fd(loop, tap->fd);
+		return e;
+	}
 	tap->loop = loop;
 	tap->netif = netif;
 	return 0;
@@ -414,6 +524,11 @@ int tp_tap_attach(struct tp_tap *tap, struct tp_loop *loop, struct tp_netif *net
 const char *tp_tap_name(const struct tp_tap *tap)
 {
 	return tap->name;
+}
+
+unsigned tp_tap_queue_index(const struct tp_tap *tap)
+{
+	return tap->queue_index;
 }
 
 int tp_tap_fd(const struct tp_tap *tap)
@@ -430,8 +545,19 @@ void tp_tap_close(struct tp_tap *tap)
 {
 	if (!tap)
 		return;
-	if (tap->loop)
+	if (tap->loop) {
 		tp_loop_del_fd(tap->loop, tap->fd);
+		if (tap->inbox[0] >= 0)
+			tp_loop_del_fd(tap->loop, tap->inbox[0]);
+	}
+	if (tap->group) {
+		tap->group->queue[tap->queue_index] = NULL;
+		if (--tap->group->open == 0)
+			free(tap->group);
+	}
+	for (int i = 0; i < 2; i++)
+		if (tap->inbox[i] >= 0)
+			close(tap->inbox[i]);
 	tp_loop_timer_free(tap->release);
 	tp_impair_free(tap->impair[TP_TAP_OUT]);
 	tp_impair_free(tap->impair[TP_TAP_IN]);

@@ -127,7 +127,7 @@ START_TEST(test_requests_answered)
 		      strstr(a, "tcp state=SYN_RECEIVED local=10.0.0.2:7000"), "%s", a);
 	ck_assert_ptr_nonnull(strstr(a, " backlog=16 "));
 	/* The listener negotiated nothing; both ends offer every option. */
-	ck_assert_ptr_nonnull(strstr(a, " sack=0 ts=0 snd_wscale=-1 rcv_wscale=-1\n"));
+	ck_assert_ptr_nonnull(strstr(a, " sack=0 ts=0 snd_wscale=-1 rcv_wscale=-1 queue=0\n"));
 	ck_assert_msg(strstr(a, " sack=1 ts=1 snd_wscale="), "%s", a);
 	free(a);
 
@@ -155,6 +155,42 @@ START_TEST(test_requests_answered)
 		      "%s", a);
 	free(a);
 	tapir_close(u);
+	tapir_close(c);
+	tapir_close(l);
+}
+END_TEST
+
+/* Two stacks on two threads under one control socket, as a multi-queue
+ * TAP runs them: each one's sockets with its queue=, counters summed. */
+START_TEST(test_stacks_added)
+{
+	int l = np_listen(np.loop[1], PORT);
+	int c = np_connect(NP_B_IP, PORT);
+	ck_assert_int_ge(c, 0);
+	tp_loop_lock(np.loop[1]);
+	ck_assert_int_eq(tp_control_add_stack(ctl, np.loop[0]), 0);
+	tp_loop_unlock(np.loop[1]);
+
+	char *a = query("conns");
+	ck_assert_msg(strstr(a, " stacks=2\n"), "%s", a);
+	ck_assert_ptr_nonnull(strstr(a, "tcp state=LISTEN local=0.0.0.0:7000 peer=0.0.0.0:0 "));
+	/* B (queue 0) holds the listener and the accepted side, A (queue 1) the client. */
+	ck_assert_msg(strstr(a, "local=10.0.0.1:") && strstr(a, " queue=1\n"), "%s", a);
+	ck_assert_int_eq(count_lines_starting(a, "tcp "), 3);
+	free(a);
+
+	a = query("counters");
+	uint64_t want = 0;
+	for (int i = 0; i < 2; i++) {
+		tp_loop_lock(np.loop[i]);
+		want += tp_stat(np.stack[i], TP_STAT_TCP_ACTIVE_OPENS) +
+			tp_stat(np.stack[i], TP_STAT_TCP_PASSIVE_OPENS);
+		tp_loop_unlock(np.loop[i]);
+	}
+	ck_assert_uint_eq(want, 2);
+	ck_assert_ptr_nonnull(strstr(a, "\ncounter name=tcp.active_opens value=1\n"));
+	ck_assert_ptr_nonnull(strstr(a, "\ncounter name=tcp.passive_opens value=1\n"));
+	free(a);
 	tapir_close(c);
 	tapir_close(l);
 }
@@ -303,6 +339,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_requests_answered);
+	tcase_add_test(tc, test_stacks_added);
 	tcase_add_test(tc, test_bad_requests);
 	tcase_add_test(tc, test_silent_clients_cannot_stall);
 	tcase_add_test(tc, test_client_gone_midway);

@@ -21,13 +21,16 @@
  * cut answer is told from a whole one); between them one record per line,
  * a type word then space-separated key=value fields whose values never hold
  * spaces (numbers are decimal; addresses are a.b.c.d:port):
- *     tapir version=1 name=tap0 pid=1234 uptime_ms=5021
+ *     tapir version=1 name=tap0 pid=1234 uptime_ms=5021 stacks=1
+ * (stacks: how many TAP queues, each with its stack; a socket's queue= says
+ * whose it is, and counters are summed over them)
  *     tcp state=ESTABLISHED local=10.0.0.2:7 peer=10.0.0.1:40312 recv_q=0
  *         send_q=0 snd_wnd=64240 rcv_wnd=262144 cwnd=14600 ssthresh=4294967295
  *         mss=1460 srtt_us=412 rto_us=200000 retrans=0 bytes_in=5 bytes_out=5
- *         accept_q=0 syn_q=0 backlog=0 fd=4          (all on one line)
- *     udp local=0.0.0.0:7 peer=0.0.0.0:0 queued=0 queued_bytes=0 fd=2
- *     counter name=tcp.in value=17
+ *         accept_q=0 syn_q=0 backlog=0 fd=4 sack=1 ts=1 snd_wscale=7
+ *         rcv_wscale=7 queue=0                      (all on one line)
+ *     udp local=0.0.0.0:7 peer=0.0.0.0:0 queued=0 queued_bytes=0 fd=2 queue=0
+ *     counter name=tcp.in value=17          (summed over the stacks)
  *     state name=ESTABLISHED count=1
  *     truncated omitted=120      (the answer hit its size limit; 4 MiB)
  *     end
@@ -63,6 +66,11 @@ int tp_control_default_path(const char *tap_name, char *buf, size_t size);
  * (EACCES, ENOENT, ENAMETOOLONG, ...). */
 struct tp_control *tp_control_open(struct tp_loop *loop, const char *path, const char *name,
 				   char *err, size_t errlen);
+/* Answers for another loop's stack too (the queues of a multi-queue TAP,
+ * each on its own thread): its sockets are listed after the first
+ * stack's, its counters added to them. Each answer takes that loop's core
+ * lock while it reads the stack. Returns 0 or -ENOSPC (64 stacks). */
+int tp_control_add_stack(struct tp_control *ctl, struct tp_loop *loop);
 /* Drops the clients, closes, and removes the socket file if it is still
  * ours. NULL is ignored. Call it before tp_loop_free(). */
 void tp_control_close(struct tp_control *ctl);

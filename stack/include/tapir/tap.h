@@ -37,6 +37,21 @@ struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen);
 struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen);
 uint32_t tp_tap_offloads(const struct tp_tap *tap);
 
+/* Opens n queues of one TAP into queues[0..n-1] (IFF_MULTI_QUEUE when n >
+ * 1; n = 1 is tp_tap_open() or tp_tap_open_offload()), to run a stack on
+ * each, all with the same address. The kernel steers each flow to one
+ * queue (by a hash of its addresses and ports, then to the queue that last
+ * sent it), so each connection lives on one stack; each queue also hands
+ * the ARP frames it reads to its siblings' stacks (tp_input_overheard()),
+ * so every stack learns the host's MAC whichever queue a reply reaches.
+ * Close the queues only when no loop runs any of them. Returns 0, or -1
+ * with one line in err and nothing left open. */
+#define TP_TAP_QUEUES_MAX 64
+int tp_tap_open_queues(const char *name, int offload, unsigned n, struct tp_tap **queues,
+		       char *err, size_t errlen);
+/* Which of its TAP's queues this is (0 for a single-queue TAP). */
+unsigned tp_tap_queue_index(const struct tp_tap *tap);
+
 struct tp_tap_host {
 	tp_ip4 addr;            /* the host side's address on the TAP */
 	uint8_t prefix_len;
