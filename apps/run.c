@@ -14,6 +14,14 @@ struct run_options {
 	const char *zone;           /* DNS: the zone served */
 	const char *zone_file;      /* NULL: the built-in records */
 	struct http_server_config http;     /* --www, --http-port, --http-idle */
+	unsigned queues;            /* --queues */
+};
+
+/* What serves on one queue's stack. */
+struct queue_services {
+	struct tp_services *svc;
+	struct dns_server *dns;
+	struct http_server *http;
 };
 
 static int set_services(void *t, const char *v, char *err, size_t n)
@@ -78,6 +86,15 @@ static int set_no_access_log(void *t, const char *v, char *err, size_t n)
 	return 0;
 }
 
+static int set_queues(void *t, const char *v, char *err, size_t n)
+{
+	uint64_t q;
+	if (cli_uint(v, 1, TP_TAP_QUEUES_MAX, &q, err, n) < 0)
+		return -1;
+	((struct run_options *)t)->queues = (unsigned)q;
+	return 0;
+}
+
 static const struct cli_option run_options[] = {
 	{"services", 0, "LIST", "echo (7), discard (9), chargen (19), dns (53), http (80), tcp, "
 				"udp; all (default), none", set_services},
@@ -90,8 +107,50 @@ static const struct cli_option run_options[] = {
 	 set_http_idle},
 	{"no-access-log", 0, NULL, "HTTP: log no requests (default: one line each on stderr)",
 	 set_no_access_log},
+	{"queues", 0, "N", "TAP queues, each with a stack, its services and a thread of its own "
+			   "(1..64, default 1)", set_queues},
 	{NULL, 0, NULL, NULL, NULL},
 };
+
+/* Starts the services opt asks for on queue q's stack. */
+static int services_start(struct vhost_queue *q, const struct run_options *opt,
+			  const struct dns_zone *zone, struct queue_services *qs, char *err,
+			  size_t errlen)
+{
+	unsigned services = opt->services;
+	if (services && !(qs->svc = tp_services_start(q->stack, services, err, errlen)))
+		return -1;
+	if (zone) {
+		struct dns_server_config dc = {.zone = zone, .udp = (services & TP_SVC_UDP) != 0,
+					       .tcp = (services & TP_SVC_TCP) != 0};
+		if (!(qs->dns = dns_server_start(q->loop, &dc, err, errlen)))
+			return -1;
+	}
+	if ((services & TP_SVC_HTTP) && (services & TP_SVC_TCP) &&
+	    !(qs->http = http_server_start(q->loop, &opt->http, err, errlen)))
+		return -1;
+	return 0;
+}
+
+/* Stops every queue's services (what is still open is reset, through the
+ * TAP), printing what each did to `out` if not NULL. */
+static void services_stop(const struct vhost *vh, struct queue_services *qs, FILE *out)
+{
+	for (unsigned i = 0; i < vh->n_queues; i++) {
+		if (out && vh->n_queues > 1)
+			fprintf(out, "tapir: queue %u:\n", i);
+		if (out && qs[i].svc)
+			tp_services_print(qs[i].svc, out);
+		if (out && qs[i].dns)
+			dns_server_print(qs[i].dns, out);
+		if (out && qs[i].http)
+			http_server_print(qs[i].http, out);
+		tp_services_stop(qs[i].svc);
+		dns_server_stop(qs[i].dns);
+		http_server_stop(qs[i].http);
+		qs[i] = (struct queue_services){0};
+	}
+}
 
 /* "try: ping 10.0.0.2 | nc 10.0.0.2 7 (echo) | ..." for what is served. */
 static void print_banner(const struct vhost *vh, unsigned services, const struct run_options *opt)
@@ -100,8 +159,10 @@ static void print_banner(const struct vhost *vh, unsigned services, const struct
 	char a[16], h[16];
 	tp_ip4_format(cfg->addr, a);
 	tp_ip4_format(cfg->host_addr, h);
-	printf("tapir: %s up on %s (host side %s/%u) \u2014 try: ping %s", a, tp_tap_name(vh->tap), h,
-	       cfg->host_prefix_len, a);
+	printf("tapir: %s up on %s (host side %s/%u", a, tp_tap_name(vh->tap), h, cfg->host_prefix_len);
+	if (vh->n_queues > 1)
+		printf("; %u queues", vh->n_queues);
+	printf(") \u2014 try: ping %s", a);
 	if ((services & TP_SVC_ECHO) && (services & TP_SVC_TCP))
 		printf(" | nc %s 7 (echo)", a);
 	if ((services & TP_SVC_CHARGEN) && (services & TP_SVC_TCP))
@@ -146,6 +207,7 @@ int cmd_run(int argc, char **argv)
 	int parsed = cli_parse(&cmd, argc, argv, NULL, &n_operands);
 	if (parsed != CLI_OK)
 		return parsed;
+	cfg.queues = opt.queues;
 	if (vhost_config_check(&cfg, &cmd) < 0)
 		return CLI_EXIT_USAGE;
 	char err[256];
@@ -158,55 +220,21 @@ int cmd_run(int argc, char **argv)
 	}
 
 	struct vhost vh;
-	struct tp_services *svc = NULL;
-	struct dns_server *dns = NULL;
-	struct http_server *http = NULL;
+	struct queue_services qs[TP_TAP_QUEUES_MAX] = {0};
 	int failed = 1;
 	if (vhost_up(&vh, &cfg) < 0)
 		goto out;
-	if (opt.services) {
-		svc = tp_services_start(vh.stack, opt.services, err, sizeof(err));
-		if (!svc) {
+	for (unsigned i = 0; i < vh.n_queues; i++)
+		if (services_start(&vh.queue[i], &opt, serve_dns ? &zone : NULL, &qs[i], err,
+				   sizeof(err)) < 0) {
 			fprintf(stderr, "tapir: %s\n", err);
+			services_stop(&vh, qs, NULL);
 			vhost_down(&vh, NULL);
 			goto out;
 		}
-	}
-	if (serve_dns) {
-		struct dns_server_config dc = {.zone = &zone, .udp = (opt.services & TP_SVC_UDP) != 0,
-					       .tcp = (opt.services & TP_SVC_TCP) != 0};
-		dns = dns_server_start(vh.loop, &dc, err, sizeof(err));
-		if (!dns) {
-			fprintf(stderr, "tapir: %s\n", err);
-			tp_services_stop(svc);
-			vhost_down(&vh, NULL);
-			goto out;
-		}
-	}
-	if ((opt.services & TP_SVC_HTTP) && (opt.services & TP_SVC_TCP)) {
-		http = http_server_start(vh.loop, &opt.http, err, sizeof(err));
-		if (!http) {
-			fprintf(stderr, "tapir: %s\n", err);
-			dns_server_stop(dns);
-			tp_services_stop(svc);
-			vhost_down(&vh, NULL);
-			goto out;
-		}
-	}
 	print_banner(&vh, opt.services, &opt);
 	failed = vhost_run(&vh) < 0;
-	if (svc) {
-		tp_services_print(svc, stderr);
-		tp_services_stop(svc);      /* resets what is still open, through the TAP */
-	}
-	if (dns) {
-		dns_server_print(dns, stderr);
-		dns_server_stop(dns);
-	}
-	if (http) {
-		http_server_print(http, stderr);
-		http_server_stop(http);
-	}
+	services_stop(&vh, qs, stderr);
 	vhost_down(&vh, stderr);
 out:
 	if (serve_dns)

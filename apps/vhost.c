@@ -289,6 +289,11 @@ int vhost_config_check(struct vhost_config *c, const struct cli_command *cmd)
 			 c->prefix_len, h, c->host_prefix_len);
 		return -1;
 	}
+	if (c->queues > 1 && (c->pcap_path || c->impair_set)) {
+		cli_fail(cmd, "--queues %u does not combine with %s: each queue is a stack of its own; "
+			 "use one queue", c->queues, c->pcap_path ? "--pcap" : "--impair");
+		return -1;
+	}
 	if (!c->gateway_set)
 		c->gateway = c->host_addr;
 	tp_ip4_format(c->gateway, g);
@@ -309,50 +314,54 @@ int vhost_config_check(struct vhost_config *c, const struct cli_command *cmd)
 
 /* --- trace and capture ------------------------------------------------ */
 
-static void print_trace(const struct vhost *vh, const struct tp_trace_event *ev)
+static void print_trace(const struct vhost_queue *q, const struct tp_trace_event *ev)
 {
+	const struct vhost *vh = q->vh;
 	tp_time t = ev->time > vh->start ? ev->time - vh->start : 0;
-	FILE *out = vh->cfg.messages;
-	char text[512];
+	char text[512], line[640], where[8] = "";
 
 	if (ev->kind == TP_TRACE_TCP_VARS)
 		return;                 /* one per segment: for the --pcap sidecar, not for reading */
-
-	fprintf(out, "%5llu.%06llu ", (unsigned long long)(t / 1000000u),
-		(unsigned long long)(t % 1000000u));
+	if (vh->n_queues > 1)
+		snprintf(where, sizeof(where), "q%u ", q->index);
+	text[0] = '\0';
 	switch (ev->kind) {
 	case TP_TRACE_FRAME_IN:
-		fprintf(out, "in   %s\n", tp_decode_summary(ev->frame, ev->len, text, sizeof(text)));
-		break;
 	case TP_TRACE_FRAME_OUT:
-		fprintf(out, "out  %s\n", tp_decode_summary(ev->frame, ev->len, text, sizeof(text)));
+		tp_decode_summary(ev->frame, ev->len, text, sizeof(text));
 		break;
 	case TP_TRACE_DROP:
 		/* The bytes are the dropping layer's (an IP or ICMP header, not
 		 * always a frame), so only their length is shown. */
-		fprintf(out, "drop %s: %s (%zu bytes)\n", tp_stat_name(ev->stat),
-			tp_stat_help(ev->stat), ev->len);
+		snprintf(text, sizeof(text), "%s: %s (%zu bytes)", tp_stat_name(ev->stat),
+			 tp_stat_help(ev->stat), ev->len);
 		break;
 	case TP_TRACE_STATE:
-		fprintf(out, "state %s\n", ev->text ? ev->text : "");
-		break;
 	case TP_TRACE_NOTE:
-		fprintf(out, "note %s\n", ev->text ? ev->text : "");
+		snprintf(text, sizeof(text), "%s", ev->text ? ev->text : "");
 		break;
 	case TP_TRACE_TCP_VARS:
 		break;
 	}
+	static const char *const kind[] = {[TP_TRACE_FRAME_IN] = "in  ", [TP_TRACE_FRAME_OUT] = "out ",
+					   [TP_TRACE_DROP] = "drop", [TP_TRACE_STATE] = "state",
+					   [TP_TRACE_NOTE] = "note"};
+	/* One write a line: the queues' threads share the stream. */
+	snprintf(line, sizeof(line), "%5llu.%06llu %s%s %s\n", (unsigned long long)(t / 1000000u),
+		 (unsigned long long)(t % 1000000u), where, kind[ev->kind], text);
+	fputs(line, vh->cfg.messages);
 }
 
 static void on_trace(void *ctx, const struct tp_trace_event *ev)
 {
-	struct vhost *vh = ctx;
+	struct vhost_queue *q = ctx;
+	struct vhost *vh = q->vh;
 	if (vh->pcap && (ev->kind == TP_TRACE_FRAME_IN || ev->kind == TP_TRACE_FRAME_OUT))
 		tp_pcap_writer_frame(vh->pcap, ev->time, ev->frame, ev->len);
 	if (vh->pcap && ev->kind == TP_TRACE_TCP_VARS)
 		tp_pcap_writer_vars(vh->pcap, ev->time, ev->tcp_vars);
 	if (vh->cfg.trace)
-		print_trace(vh, ev);
+		print_trace(q, ev);
 	if (vh->cfg.observe)
 		vh->cfg.observe(vh->cfg.observe_ctx, ev);
 }
@@ -435,6 +444,48 @@ static int fail(struct vhost *vh, const char *fmt, ...)
 	return -1;
 }
 
+/* Queue i's stack, loop and interface on its TAP queue. */
+static int queue_up(struct vhost *vh, unsigned i, uint64_t seed, int offload)
+{
+	const struct vhost_config *cfg = &vh->cfg;
+	struct vhost_queue *q = &vh->queue[i];
+	uint64_t mem = cfg->tcp_mem;
+	if (vh->n_queues > 1) {
+		/* --tcp-mem is for all of them together. */
+		struct tp_stack_config defaults = {0};
+		tp_stack_config_defaults(&defaults);
+		mem = (mem ? mem : defaults.tcp_mem_limit) / vh->n_queues;
+	}
+	struct tp_stack_config sc = {.seed = i ? seed ^ (0x9e3779b97f4a7c15ull * i) : seed,
+				     .start_time = vh->start, .tcp_msl = cfg->msl,
+				     .tcp_cc = cfg->cc[0] ? cfg->cc : NULL,
+				     .tcp_syncookies = cfg->no_syncookies ? TP_OFF : 0,
+				     .tcp_sack = cfg->no_sack ? TP_OFF : 0,
+				     .tcp_timestamps = cfg->no_timestamps ? TP_OFF : 0,
+				     .tcp_mem_limit = mem};
+	int e;
+	q->stack = tp_stack_new(&sc);
+	if (!q->stack)
+		return fail(vh, "creating the stack: %s", strerror(ENOMEM));
+	if (vh->pcap || cfg->trace || cfg->observe)
+		tp_set_trace(q->stack, on_trace, q);
+	q->loop = tp_loop_new(q->stack);
+	if (!q->loop)
+		return fail(vh, "creating the event loop: %s", strerror(errno));
+	tp_loop_set_busy_poll(q->loop, cfg->busy_poll);
+	struct tp_netif_config nc = {.name = tp_tap_name(q->tap), .addr = cfg->addr,
+				     .prefix_len = cfg->prefix_len, .gateway = cfg->gateway,
+				     .mtu = cfg->mtu, .offloads = tp_tap_offloads(q->tap),
+				     .transmit_offload = offload ? tp_tap_transmit_offload : NULL};
+	memcpy(nc.mac, cfg->mac, 6);
+	q->netif = tp_netif_add(q->stack, &nc, tp_tap_transmit, q->tap);
+	if (!q->netif)
+		return fail(vh, "adding the interface: %s", strerror(errno));
+	if ((e = tp_tap_attach(q->tap, q->loop, q->netif)) < 0)
+		return fail(vh, "watching the TAP: %s", strerror(-e));
+	return 0;
+}
+
 int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 {
 	char err[256];
@@ -443,6 +494,9 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 
 	memset(vh, 0, sizeof(*vh));
 	vh->cfg = *cfg;
+	vh->n_queues = cfg->queues ? cfg->queues : 1;
+	for (unsigned i = 0; i < TP_TAP_QUEUES_MAX; i++)
+		vh->queue[i] = (struct vhost_queue){.vh = vh, .index = i};
 	if (!vh->cfg.messages)
 		vh->cfg.messages = stdout;
 	if (!cfg->seed_set && (e = tp_clock_seed(&seed)) < 0)
@@ -450,10 +504,12 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 	/* A capture is for replaying: it must hold real, checksummed,
 	 * MTU-sized frames, which the offloads leave for the kernel to make. */
 	int offload = !cfg->no_offload && !cfg->pcap_path;
-	vh->tap = offload ? tp_tap_open_offload(cfg->tap_name, err, sizeof(err)) :
-			    tp_tap_open(cfg->tap_name, err, sizeof(err));
-	if (!vh->tap)
+	struct tp_tap *taps[TP_TAP_QUEUES_MAX];
+	if (tp_tap_open_queues(cfg->tap_name, offload, vh->n_queues, taps, err, sizeof(err)) < 0)
 		return fail(vh, "%s", err);
+	for (unsigned i = 0; i < vh->n_queues; i++)
+		vh->queue[i].tap = taps[i];
+	vh->tap = taps[0];
 	struct tp_tap_host host = {.addr = cfg->host_addr, .prefix_len = cfg->host_prefix_len,
 				   .mtu = cfg->mtu, .peer = cfg->addr};
 	if (tp_tap_configure_host(vh->tap, &host, err, sizeof(err)) < 0)
@@ -464,31 +520,12 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 		if (!vh->pcap || tp_pcap_writer_add_vars(vh->pcap, cfg->pcap_path, err, sizeof(err)) < 0)
 			return fail(vh, "%s", err);
 	}
-	struct tp_stack_config sc = {.seed = seed, .start_time = vh->start, .tcp_msl = cfg->msl,
-				     .tcp_cc = cfg->cc[0] ? cfg->cc : NULL,
-				     .tcp_syncookies = cfg->no_syncookies ? TP_OFF : 0,
-				     .tcp_sack = cfg->no_sack ? TP_OFF : 0,
-				     .tcp_timestamps = cfg->no_timestamps ? TP_OFF : 0,
-				     .tcp_mem_limit = cfg->tcp_mem};
-	vh->stack = tp_stack_new(&sc);
-	if (!vh->stack)
-		return fail(vh, "creating the stack: %s", strerror(ENOMEM));
-	if (vh->pcap || cfg->trace || cfg->observe)
-		tp_set_trace(vh->stack, on_trace, vh);
-	vh->loop = tp_loop_new(vh->stack);
-	if (!vh->loop)
-		return fail(vh, "creating the event loop: %s", strerror(errno));
-	tp_loop_set_busy_poll(vh->loop, cfg->busy_poll);
-	struct tp_netif_config nc = {.name = tp_tap_name(vh->tap), .addr = cfg->addr,
-				     .prefix_len = cfg->prefix_len, .gateway = cfg->gateway,
-				     .mtu = cfg->mtu, .offloads = tp_tap_offloads(vh->tap),
-				     .transmit_offload = offload ? tp_tap_transmit_offload : NULL};
-	memcpy(nc.mac, cfg->mac, 6);
-	vh->netif = tp_netif_add(vh->stack, &nc, tp_tap_transmit, vh->tap);
-	if (!vh->netif)
-		return fail(vh, "adding the interface: %s", strerror(errno));
-	if ((e = tp_tap_attach(vh->tap, vh->loop, vh->netif)) < 0)
-		return fail(vh, "watching the TAP: %s", strerror(-e));
+	for (unsigned i = 0; i < vh->n_queues; i++)
+		if (queue_up(vh, i, seed, offload) < 0)
+			return -1;
+	vh->stack = vh->queue[0].stack;
+	vh->netif = vh->queue[0].netif;
+	vh->loop = vh->queue[0].loop;
 	char control_path[128];
 	const char *control = cfg->control_path ? cfg->control_path : control_path;
 	if (!cfg->control_path &&
@@ -502,6 +539,8 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 		return fail(vh, "%s", err);
 	if (!vh->control)
 		fprintf(stderr, "tapir: warning: %s; `tapir stat` cannot see this host\n", err);
+	for (unsigned i = 1; vh->control && i < vh->n_queues; i++)
+		tp_control_add_stack(vh->control, vh->queue[i].loop);   /* never full: 64 queues */
 	if (cfg->impair_set && (e = impair_tap(vh, seed)) < 0)
 		return fail(vh, "impairing the TAP: %s", strerror(-e));
 	if (vh->pcap) {
@@ -514,26 +553,68 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 	return 0;
 }
 
-int vhost_run(struct vhost *vh)
+/* 0, or -1 after saying why queue q's loop stopped on an error. */
+static int report_loop_end(const struct vhost_queue *q, int e)
 {
-	int e = tp_loop_run(vh->loop);
-	if (e < 0 && tp_tap_read_error(vh->tap)) {
-		fprintf(stderr, "tapir: lost TAP %s (deleted from the host?): %s\n",
-			tp_tap_name(vh->tap), strerror(-tp_tap_read_error(vh->tap)));
+	char which[24] = "";
+	if (q->vh->n_queues > 1)
+		snprintf(which, sizeof(which), " (queue %u)", q->index);
+	if (e < 0 && tp_tap_read_error(q->tap)) {
+		fprintf(stderr, "tapir: lost TAP %s%s (deleted from the host?): %s\n",
+			tp_tap_name(q->tap), which, strerror(-tp_tap_read_error(q->tap)));
 		return -1;
 	}
 	if (e < 0) {
-		fprintf(stderr, "tapir: the event loop stopped on an error: %s\n", strerror(-e));
+		fprintf(stderr, "tapir: the event loop%s stopped on an error: %s\n", which,
+			strerror(-e));
 		return -1;
 	}
 	return 0;
 }
 
-static void print_counters(const struct tp_stack *s, FILE *out)
+static void *queue_thread(void *arg)
+{
+	struct vhost_queue *q = arg;
+	q->failed = report_loop_end(q, tp_loop_run(q->loop)) < 0;
+	if (q->failed)
+		tp_loop_stop(q->vh->loop);      /* one queue down stops the host */
+	return NULL;
+}
+
+int vhost_run(struct vhost *vh)
+{
+	int failed = 0;
+	for (unsigned i = 1; i < vh->n_queues; i++) {
+		struct vhost_queue *q = &vh->queue[i];
+		int e = pthread_create(&q->thread, NULL, queue_thread, q);
+		if (e) {
+			fprintf(stderr, "tapir: starting queue %u's thread: %s\n", i, strerror(e));
+			failed = 1;
+			break;
+		}
+		q->thread_started = 1;
+	}
+	if (!failed)
+		failed = report_loop_end(&vh->queue[0], tp_loop_run(vh->loop)) < 0;
+	for (unsigned i = 1; i < vh->n_queues; i++) {
+		struct vhost_queue *q = &vh->queue[i];
+		if (!q->thread_started)
+			continue;
+		tp_loop_stop(q->loop);
+		pthread_join(q->thread, NULL);
+		q->thread_started = 0;
+		failed |= q->failed;
+	}
+	return failed ? -1 : 0;
+}
+
+static void print_counters(const struct vhost *vh, FILE *out)
 {
 	fprintf(out, "tapir: counters:\n");
 	for (int id = 0; id < TP_STAT_COUNT; id++) {
-		uint64_t v = tp_stat(s, (enum tp_stat_id)id);
+		uint64_t v = 0;
+		for (unsigned i = 0; i < vh->n_queues; i++)
+			v += vh->queue[i].stack ? tp_stat(vh->queue[i].stack, (enum tp_stat_id)id) : 0;
 		if (v)
 			fprintf(out, "  %-24s %llu\n", tp_stat_name((enum tp_stat_id)id),
 				(unsigned long long)v);
@@ -550,18 +631,27 @@ void vhost_down(struct vhost *vh, FILE *counters)
 	int impaired = vh->tap && tp_tap_impair_stats(vh->tap, TP_TAP_OUT);
 	for (int dir = 0; impaired && dir < 2; dir++)
 		vh->impaired[dir] = *tp_tap_impair_stats(vh->tap, (enum tp_tap_direction)dir);
-	/* Closing the fd removes the TAP (and with it the host's address and
+	/* Closing the fds removes the TAP (and with it the host's address and
 	 * route) before anything else, so it never outlives us by much. */
-	tp_tap_close(vh->tap);
+	for (unsigned i = 0; i < vh->n_queues; i++) {
+		tp_tap_close(vh->queue[i].tap);
+		vh->queue[i].tap = NULL;
+	}
 	vh->tap = NULL;
-	tp_loop_free(vh->loop);
+	for (unsigned i = 0; i < vh->n_queues; i++) {
+		tp_loop_free(vh->queue[i].loop);
+		vh->queue[i].loop = NULL;
+	}
 	vh->loop = NULL;
-	if (counters && vh->stack)
-		print_counters(vh->stack, counters);
+	if (counters)
+		print_counters(vh, counters);
 	if (counters && impaired)
 		print_impairment(vh, counters);
 	tp_pcap_writer_close(vh->pcap);
 	vh->pcap = NULL;
-	tp_stack_free(vh->stack);
+	for (unsigned i = 0; i < vh->n_queues; i++) {
+		tp_stack_free(vh->queue[i].stack);
+		vh->queue[i].stack = NULL;
+	}
 	vh->stack = NULL;
 }

@@ -14,7 +14,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <pthread.h>
+
 #include "cli.h"
+#include "tapir/tap.h"
 #include "tapir/tapir.h"
 #include "tapir/wire.h"
 
@@ -28,6 +31,7 @@ struct vhost_config {
 	const char *pcap_path;      /* NULL: no capture */
 	int trace;
 	int no_offload;             /* --no-offload: every frame complete, MTU-sized */
+	unsigned queues;            /* TAP queues, a stack and a thread each; 0 means 1 */
 	tp_time busy_poll;          /* --busy-poll: µs the loop polls before sleeping */
 	int mac_set, gateway_set, seed_set;
 	tp_time msl;                /* TCP maximum segment lifetime; 0: the stack's default */
@@ -57,12 +61,29 @@ void vhost_config_defaults(struct vhost_config *cfg);
  * cli_fail() and -1, for exit status 2. */
 int vhost_config_check(struct vhost_config *cfg, const struct cli_command *cmd);
 
-struct vhost {
-	struct vhost_config cfg;
+/* One queue of the TAP with the stack and loop that serve it; queue 0 runs
+ * on the thread that calls vhost_run(), the others on threads of their own. */
+struct vhost_queue {
+	struct vhost *vh;
+	unsigned index;
 	struct tp_stack *stack;
 	struct tp_netif *netif;
 	struct tp_tap *tap;
 	struct tp_loop *loop;
+	pthread_t thread;
+	int thread_started;
+	int failed;                 /* its loop stopped on an error (already printed) */
+};
+
+struct vhost {
+	struct vhost_config cfg;
+	/* Queue 0's, which is all a single-queue command needs. */
+	struct tp_stack *stack;
+	struct tp_netif *netif;
+	struct tp_tap *tap;
+	struct tp_loop *loop;
+	unsigned n_queues;
+	struct vhost_queue queue[TP_TAP_QUEUES_MAX];
 	struct tp_pcap_writer *pcap;
 	struct tp_loop_timer *pcap_flush;
 	struct tp_control *control;     /* answers `tapir stat` */
@@ -71,13 +92,15 @@ struct vhost {
 	struct tp_impair_stats impaired[2];     /* by tp_tap_direction, kept at close */
 };
 
-/* Creates the TAP, configures its host side, starts the stack, catches
- * SIGINT/SIGTERM. Prints "tapir: <why>" and returns -1 on failure, with
+/* Creates the TAP (cfg->queues queues), configures its host side, starts a
+ * stack on each queue, catches SIGINT/SIGTERM. Prints "tapir: <why>" and returns -1 on failure, with
  * everything already undone. */
 int vhost_up(struct vhost *vh, const struct vhost_config *cfg);
-/* Runs the loop until stopped; 0, or -1 after printing why it failed. */
+/* Runs the loops until stopped (queue 0's on this thread, the others on
+ * threads of their own, all stopped when one stops); 0, or -1 after
+ * printing why one failed. */
 int vhost_run(struct vhost *vh);
-/* Removes the TAP, then prints the non-zero counters (the stack's, then
+/* Removes the TAP, then prints the non-zero counters (the stacks' summed, then
  * what --impair did) to `counters` if not NULL, then frees everything (and
  * flushes the capture). */
 void vhost_down(struct vhost *vh, FILE *counters);
