@@ -57,6 +57,10 @@ void tp_stack_config_defaults(struct tp_stack_config *c)
 
 struct tp_stack *tp_stack_new(const struct tp_stack_config *cfg)
 {
+	if (cfg->queue_count > 1 && cfg->queue_index >= cfg->queue_count) {
+		errno = EINVAL;
+		return NULL;
+	}
 	struct tp_stack *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;

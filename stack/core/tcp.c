@@ -321,7 +321,9 @@ int tcp_port_in_use(struct tp_stack *s, tp_ip4 laddr, uint16_t port, int reuse)
 }
 
 /* RFC 6056 §3.3.3 (algorithm 3): a keyed hash of the destination picks
- * where to start looking, so ports are hard to guess yet spread out. */
+ * where to start looking, so ports are hard to guess yet spread out. One
+ * stack of several on a steered link skips the ports whose flow the link
+ * would hand to another (tp_flow_queue), 1 in queue_count kept. */
 int tcp_ephemeral_port(struct tp_stack *s, tp_ip4 laddr, tp_ip4 raddr, uint16_t rport, uint16_t *port)
 {
 	struct tcp_table *t = table(s);
@@ -332,7 +334,9 @@ int tcp_ephemeral_port(struct tp_stack *s, tp_ip4 laddr, tp_ip4 raddr, uint16_t 
 	uint32_t offset = (uint32_t)siphash24(t->port_key, k, sizeof(k));
 	for (uint32_t i = 0; i < EPHEMERAL_COUNT; i++) {
 		uint16_t p = (uint16_t)(EPHEMERAL_MIN + (offset + t->port_offset + i) % EPHEMERAL_COUNT);
-		if (tcp_lookup(s, laddr, p, raddr, rport) || tcp_lookup_listener(s, laddr, p) ||
+		if ((rport && s->cfg.queue_count > 1 &&
+		     tp_flow_queue(p, rport, s->cfg.queue_count) != s->cfg.queue_index) ||
+		    tcp_lookup(s, laddr, p, raddr, rport) || tcp_lookup_listener(s, laddr, p) ||
 		    sock_port_bound(s, TP_SOCK_STREAM, laddr, p))
 			continue;
 		t->port_offset += i + 1;

@@ -109,11 +109,24 @@ struct tp_stack_config {
 	/* Switches: 0 = the default in brackets, 1 = on, TP_OFF = off. */
 	uint8_t tcp_sack;           /* SACK (RFC 2018, RFC 6675 recovery) [on] */
 	uint8_t tcp_timestamps;     /* timestamps, RTTM and PAWS (RFC 7323) [on] */
+	/* One of queue_count stacks sharing a link whose frames are steered by
+	 * tp_flow_queue() (a multi-queue TAP, tapir/tap.h): a connect() then
+	 * takes only local ports whose flow comes back to queue_index. [1, 0] */
+	uint16_t queue_count, queue_index;
 };
 #define TP_OFF 2                /* a switch turned off (0 is the default, 1 on) */
 
 /* Fills in defaults for every zero field. */
 void tp_stack_config_defaults(struct tp_stack_config *cfg);
+
+/* Which of n queues a TCP or UDP flow between these two ports belongs to,
+ * either way round (symmetric): a 16-bit multiplicative hash of their XOR,
+ * modulo n. A multi-queue TAP's steering program computes the same. */
+static inline unsigned tp_flow_queue(uint16_t port_a, uint16_t port_b, unsigned n)
+{
+	uint16_t h = (uint16_t)(((uint32_t)(port_a ^ port_b) * 0x9e3779b1u) >> 16);
+	return n > 1 ? h % n : 0;
+}
 
 struct tp_stack *tp_stack_new(const struct tp_stack_config *cfg);
 void tp_stack_free(struct tp_stack *stack);
