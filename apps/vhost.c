@@ -456,14 +456,21 @@ static int queue_up(struct vhost *vh, unsigned i, uint64_t seed, int offload)
 		tp_stack_config_defaults(&defaults);
 		mem = (mem ? mem : defaults.tcp_mem_limit) / vh->n_queues;
 	}
+	char why[160];
+	int steered = tp_tap_steered(q->tap, why, sizeof(why));
 	struct tp_stack_config sc = {.seed = i ? seed ^ (0x9e3779b97f4a7c15ull * i) : seed,
 				     .start_time = vh->start, .tcp_msl = cfg->msl,
 				     .tcp_cc = cfg->cc[0] ? cfg->cc : NULL,
 				     .tcp_syncookies = cfg->no_syncookies ? TP_OFF : 0,
 				     .tcp_sack = cfg->no_sack ? TP_OFF : 0,
 				     .tcp_timestamps = cfg->no_timestamps ? TP_OFF : 0,
-				     .tcp_mem_limit = mem};
+				     .tcp_mem_limit = mem,
+				     .queue_count = steered ? (uint16_t)vh->n_queues : 1,
+				     .queue_index = steered ? (uint16_t)i : 0};
 	int e;
+	if (i == 0 && vh->n_queues > 1 && !steered)
+		fprintf(stderr, "tapir: warning: %s; the kernel's flow hash steers the queues "
+			"instead\n", why);
 	q->stack = tp_stack_new(&sc);
 	if (!q->stack)
 		return fail(vh, "creating the stack: %s", strerror(ENOMEM));

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "netlink.h"
+#include "tap_steer.h"
 #include "tapir/clock.h"
 #include "tapir/loop.h"
 #include "tapir/wire.h"
@@ -37,6 +38,8 @@ static const char need_root[] = "creating a TAP needs root (CAP_NET_ADMIN): run 
  * through each sibling's inbox: a packet-mode pipe its own loop drains. */
 struct tap_group {
 	unsigned n, open;
+	int steered;                /* tap_steer.h's program decides, not the kernel's hash */
+	char unsteered_why[160];
 	struct tp_tap *queue[];
 };
 
@@ -204,8 +207,11 @@ int tp_tap_open_queues(const char *name, int offload, unsigned n, struct tp_tap 
 				 strerror(errno));
 			break;
 		}
-		if (i + 1 == n)
+		if (i + 1 == n) {
+			g->steered = tap_steer_attach(q->fd, g->unsteered_why,
+						      sizeof(g->unsteered_why)) == 0;
 			return 0;
+		}
 	}
 	if (!g->open)
 		free(g);
@@ -524,6 +530,14 @@ int tp_tap_attach(struct tp_tap *tap, struct tp_loop *loop, struct tp_netif *net
 const char *tp_tap_name(const struct tp_tap *tap)
 {
 	return tap->name;
+}
+
+int tp_tap_steered(const struct tp_tap *tap, char *why, size_t whylen)
+{
+	if (tap->group && tap->group->steered)
+		return 1;
+	snprintf(why, whylen, "%s", tap->group ? tap->group->unsteered_why : "a single queue");
+	return 0;
 }
 
 unsigned tp_tap_queue_index(const struct tp_tap *tap)

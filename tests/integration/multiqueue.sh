@@ -1,8 +1,9 @@
 #!/bin/bash
 # `tapir run --queues 4`: one multi-queue TAP, a stack, its services and a
-# thread on each queue. The kernel steers each flow to one queue; whichever
-# it picks, the flow must be served: ping, 32 held echo connections (which
-# `tapir stat -i` shows spread over the queues), four echo streams at once
+# thread on each queue. tapir's eBPF program steers each flow to one queue
+# (the one tp_flow_queue() names, checked for each of 32 held echo
+# connections by `tapir stat -i`); every flow is served: ping, the 32
+# connections (spread over the queues), four echo streams at once
 # byte-exact, 40 curls, 20 DNS queries over UDP from 20 source ports. The
 # host's ARP reaches one queue and is overheard by the others (arp.overheard),
 # `tapir stat` lists every stack's sockets, SIGTERM stops every thread, and
@@ -62,6 +63,19 @@ echo "$queues"
 used=$(echo "$queues" | wc -l)
 # Four queues, 32 flows hashed by their ports: all on one queue has odds 4^-31.
 [ "$used" -ge 2 ] || fail "every connection landed on one queue: is the TAP multi-queue?"
+# tapir's steering program puts flow (a, b) on tp_flow_queue(a, b, n).
+flow_queue() { echo $(((((($1 ^ $2) * 0x9e3779b1) & 0xffffffff) >> 16) % $3)); }
+if grep -q 'queue-steering' "$WORK/tapir.err"; then
+	note "no eBPF here ($(grep -m1 'queue-steering' "$WORK/tapir.err")): the kernel's hash steered"
+else
+	awk '$1 == "ESTABLISHED" { split($5, p, ":"); port = p[2]; getline; sub(/.*queue:/, ""); print port, $1 }' \
+		"$WORK/conns.out" >"$WORK/placed"
+	while read -r port queue; do
+		[ "$queue" -eq "$(flow_queue "$port" 7 $Q)" ] ||
+			fail "the flow from port $port is on queue $queue, not $(flow_queue "$port" 7 $Q)"
+	done <"$WORK/placed"
+	echo "each of $(wc -l <"$WORK/placed") flows on its tp_flow_queue() queue"
+fi
 exec 7>&-
 await "$HOLD" 20 || fail "the holder failed"
 listeners=$(stat_ -s | awk '$1 == "LISTEN" { print $2 }')

@@ -39,16 +39,24 @@ uint32_t tp_tap_offloads(const struct tp_tap *tap);
 
 /* Opens n queues of one TAP into queues[0..n-1] (IFF_MULTI_QUEUE when n >
  * 1; n = 1 is tp_tap_open() or tp_tap_open_offload()), to run a stack on
- * each, all with the same address. The kernel steers each flow to one
- * queue (by a hash of its addresses and ports, then to the queue that last
- * sent it), so each connection lives on one stack; each queue also hands
- * the ARP frames it reads to its siblings' stacks (tp_input_overheard()),
- * so every stack learns the host's MAC whichever queue a reply reaches.
+ * each, all with the same address. An eBPF steering program (TUNSETSTEERINGEBPF)
+ * sends each TCP or UDP flow to queue tp_flow_queue() of its ports, an
+ * ICMP error to the queue of the flow it quotes, and the rest (ARP, pings,
+ * fragments) to queue 0; so each connection lives on one stack, and a stack
+ * configured with its queue_index connects from ports that come back to it.
+ * Where eBPF is refused the kernel's own flow hash steers instead (answers
+ * go to the queue that last sent the flow): passive opens still work, see
+ * tp_tap_steered(). Each queue also hands the ARP frames it reads to its
+ * siblings' stacks (tp_input_overheard()), so every stack learns the
+ * host's MAC whichever queue a reply reaches.
  * Close the queues only when no loop runs any of them. Returns 0, or -1
  * with one line in err and nothing left open. */
 #define TP_TAP_QUEUES_MAX 64
 int tp_tap_open_queues(const char *name, int offload, unsigned n, struct tp_tap **queues,
 		       char *err, size_t errlen);
+/* 1 if the steering program runs the TAP's queues; else 0 with the reason
+ * in why (eBPF refused; "a single queue"). */
+int tp_tap_steered(const struct tp_tap *tap, char *why, size_t whylen);
 /* Which of its TAP's queues this is (0 for a single-queue TAP). */
 unsigned tp_tap_queue_index(const struct tp_tap *tap);
 
