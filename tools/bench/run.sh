@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tools/bench/run.sh [--runs N] [--mb MB] [--secs S] [--conns N] [--csv FILE] [--svg FILE]
+# tools/bench/run.sh [--runs N] [--mb MB] [--secs S] [--conns N] [--queues N] [--csv FILE] [--svg FILE]
 #
 # tapir against the Linux kernel, measured in the same run (root; a
 # benchmark, not a test). It builds a Release tapir and tpbench (its load
@@ -16,7 +16,8 @@
 #   request, new connections/s (connect, 1-byte request, close), tapir's
 #   most concurrent connections and resident memory per idle connection, and
 #   tapir's CPU seconds per GB (perf's instruction counts where the CPU
-#   exposes them).
+#   exposes them); then 4-stream bulk, keep-alive HTTP and new connections
+#   again with `tapir run --queues N` (default: one per core), for the scaling.
 # Prints a table with ratios to the kernel, writes CSV (--csv, default
 # bench.csv) and an SVG chart of the ratios (--svg, default
 # docs/img/bench.svg) with tools/bench/chart.py. Everything runs in its own
@@ -26,7 +27,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 need_root
 
-RUNS=3 MB=2000 SECS=4 CONNS=50000
+RUNS=3 MB=2000 SECS=4 CONNS=50000 QUEUES=$(nproc)
 CSV=bench.csv SVG="$TAPIR_ROOT/docs/img/bench.svg"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -34,14 +35,15 @@ while [ $# -gt 0 ]; do
 	--mb) MB=$2 ;;
 	--secs) SECS=$2 ;;
 	--conns) CONNS=$2 ;;
+	--queues) QUEUES=$2 ;;
 	--csv) CSV=$2 ;;
 	--svg) SVG=$2 ;;
-	*) die "usage: $0 [--runs N] [--mb MB] [--secs S] [--conns N] [--csv FILE] [--svg FILE]" ;;
+	*) die "usage: $0 [--runs N] [--mb MB] [--secs S] [--conns N] [--queues N] [--csv FILE] [--svg FILE]" ;;
 	esac
 	shift 2 || die "$1 needs a value"
 done
-for v in "$RUNS" "$MB" "$SECS" "$CONNS"; do
-	[[ "$v" =~ ^[1-9][0-9]*$ ]] || die "--runs, --mb, --secs and --conns take whole numbers"
+for v in "$RUNS" "$MB" "$SECS" "$CONNS" "$QUEUES"; do
+	[[ "$v" =~ ^[1-9][0-9]*$ ]] || die "--runs, --mb, --secs, --conns and --queues take whole numbers"
 done
 install_packages wrk nginx iputils-ping python3
 for tool in wrk nginx ping ip awk python3; do
@@ -223,6 +225,17 @@ measure bulk_out_1_nooffload tapir "$NS_TAP" bulk recv "$T" 19 $((MB / 4)) 1
 R[bulk_in_1_nooffload,kernel]=${R[bulk_in_1,kernel]}
 R[bulk_out_1_nooffload,kernel]=${R[bulk_out_1,kernel]}
 
+echo "tapir --queues $QUEUES ..." >&2
+stop_tapir
+start_tapir --queues "$QUEUES"
+measure bulk_in_4_mq tapir "$NS_TAP" bulk send "$T" 9 $((MB / 4)) 4
+measure bulk_out_4_mq tapir "$NS_TAP" bulk recv "$T" 19 $((MB / 4)) 4
+measure http_keepalive_rps_mq tapir "$NS_TAP" wrk_rps "http://$T/small.html"
+measure new_conns_per_s_mq tapir "$NS_TAP" crr "$T" 7 "$SECS" 4 "${TSRC[@]}"
+for m in bulk_in_4 bulk_out_4 http_keepalive_rps new_conns_per_s; do
+	R[${m}_mq,kernel]=${R[$m,kernel]}
+done
+
 echo "$CONNS idle connections into tapir ..." >&2
 stop_tapir
 start_tapir
@@ -257,6 +270,8 @@ rows=(
 	"bulk_out_4|MB/s|hi|0.5|bulk peer → host 4 streams"
 	"bulk_in_1_nooffload|MB/s|hi|0.25|bulk host → peer 1 stream --no-offload"
 	"bulk_out_1_nooffload|MB/s|hi|0.25|bulk peer → host 1 stream --no-offload"
+	"bulk_in_4_mq|MB/s|hi|0.5|bulk host → peer 4 streams --queues $QUEUES"
+	"bulk_out_4_mq|MB/s|hi|0.5|bulk peer → host 4 streams --queues $QUEUES"
 	"rr_tps|trans/s|hi|0.9|1-byte ping-pong"
 	"rr_p50_us|µs|lo||ping-pong p50"
 	"rr_p99_us|µs|lo||ping-pong p99"
@@ -265,6 +280,8 @@ rows=(
 	"http_keepalive_rps|req/s|hi|1.0|HTTP keep-alive 50 conns (nginx 1 worker)"
 	"http_close_rps|req/s|hi||HTTP new connection per request"
 	"new_conns_per_s|conn/s|hi|0.5|new connections (connect + 1 B + close)"
+	"http_keepalive_rps_mq|req/s|hi|1.0|HTTP keep-alive 50 conns --queues $QUEUES"
+	"new_conns_per_s_mq|conn/s|hi|0.5|new connections --queues $QUEUES"
 	"max_connections|conns|hi|50000 abs|concurrent established connections"
 	"bytes_per_idle_conn|bytes|lo|2048 abs|resident bytes per idle connection"
 	"cpu_s_per_gb|CPU s/GB|lo||tapir CPU per GB in (1 stream)"
