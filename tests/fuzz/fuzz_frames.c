@@ -13,6 +13,8 @@
  *             header, IPv4 addresses, TCP seq/ack relative to the live
  *             connection, valid checksums
  *
+ * Each frame is also handed over as one a sibling queue's stack received
+ * (tp_input_overheard), as a multi-queue TAP does with ARP.
  * A record cut short by the end of the input is fed as far as it goes.
  * Afterwards every descriptor is read and closed and the clock runs on until
  * every connection must have ended (fuzz_world_destroy).
@@ -56,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(frame, data + at, len);
 		at += len;
 		fuzz_world_feed(&w, frame, len, (ctl >> 3) & 15);
+		tp_input_overheard(w.stack, w.nif, frame, len);
 	}
 	fuzz_world_destroy(&w);
 	return 0;

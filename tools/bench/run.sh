@@ -157,9 +157,11 @@ measure() {
 }
 bulk() { in_ns "$TPB" "$1" "$2" "$3" "$4" "$5" | field mb_per_s; }
 rr_field() { in_ns "$TPB" rr "$1" "$2" "$SECS" >"$WORK/rr.$3"; field tps <"$WORK/rr.$3"; }
-ping_field() {  # ping_field HOST KEY(p50|p99)
+ping_field() {  # ping_field HOST KEY(p50|p99) [CPU]: ping pinned to CPU if given
+	local pin=()
+	[ -n "${3-}" ] && pin=(taskset -c "$3")
 	in_ns ping -c 200 -i 0.005 -q -n "$1" >/dev/null 2>&1    # warm caches and ARP
-	in_ns ping -c 500 -i 0.005 -n "$1" 2>/dev/null | sed -n 's/.*time=\([0-9.]*\) ms/\1/p' |
+	in_ns "${pin[@]}" ping -c 500 -i 0.005 -n "$1" 2>/dev/null | sed -n 's/.*time=\([0-9.]*\) ms/\1/p' |
 		sort -g | awk -v k="$2" '{ v[NR] = $1 }
 			END { i = k == "p50" ? int(NR / 2) : int(NR * 0.99); if (i < 1) i = 1; print v[i] * 1000 }'
 }
@@ -201,6 +203,14 @@ for k in p50 p99; do
 	measure "ping_${k}_us" tapir "$NS_TAP" ping_field "$T" "$k"
 	measure "ping_${k}_us" kernel "$NS_A" ping_field "$K" "$k"
 done
+# The kernel answers in the pinger's own softirq, on its CPU; tapir's
+# thread must be woken, on another CPU if it last ran there. With both on
+# CPU 0 the wake-up is a context switch, not an interrupt to an idle CPU.
+if command -v taskset >/dev/null && taskset -p -c 0 "$TAPIR_PID" >/dev/null; then
+	measure ping_p50_us_1cpu tapir "$NS_TAP" ping_field "$T" p50 0
+	measure ping_p50_us_1cpu kernel "$NS_A" ping_field "$K" p50 0
+	taskset -p -c "0-$(($(nproc) - 1))" "$TAPIR_PID" >/dev/null
+fi
 
 echo "HTTP and new connections ..." >&2
 measure http_keepalive_rps tapir "$NS_TAP" wrk_rps "http://$T/small.html"
@@ -277,6 +287,7 @@ rows=(
 	"rr_p99_us|µs|lo||ping-pong p99"
 	"ping_p50_us|µs|lo|1.5|ping RTT p50"
 	"ping_p99_us|µs|lo||ping RTT p99"
+	"ping_p50_us_1cpu|µs|lo||ping RTT p50 with ping and tapir on CPU 0"
 	"http_keepalive_rps|req/s|hi|1.0|HTTP keep-alive 50 conns (nginx 1 worker)"
 	"http_close_rps|req/s|hi||HTTP new connection per request"
 	"new_conns_per_s|conn/s|hi|0.5|new connections (connect + 1 B + close)"
