@@ -246,6 +246,8 @@ const struct cli_option vhost_options[] = {
 				 "a busy core (default 0: off)", set_busy_poll},
 	CLI_SWITCH("no-offload", 0, "no TAP offloads: tapir checksums and segments everything itself",
 		   struct vhost_config, no_offload),
+	CLI_SWITCH("no-host-gro", 0, "without offloads, do not let the host's GRO merge tapir's "
+		   "segments (IFF_NAPI, gro_flush_timeout)", struct vhost_config, no_host_gro),
 	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
 	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
 	{"tcp-mem", 0, "MB", "MiB for all TCP socket buffers together, 1..65536 (default 64)",
@@ -435,6 +437,34 @@ static int fail(struct vhost *vh, const char *fmt, ...)
 	return -1;
 }
 
+/* The host's GRO may hold a flow's full-sized segments this long when no
+ * PSH, 64 KB or later write flushes them (tapir marks each burst's last
+ * segment PSH, so only strays wait). Longer than a tick at any HZ (10 ms at
+ * 100): the kernel re-arms the flush timer on every write, and one that
+ * expires before the tick reprograms the clock each time - a VM exit. */
+#define HOST_GRO_HOLD_US 20000
+
+/* Without offloads every write() is one 1,514-byte frame, and without
+ * NAPI each runs the host's whole TCP receive for it. Through NAPI with a
+ * GRO hold the host's TCP sees 64 KB at a time (README, performance).
+ * Unavailable, it is only slower: a warning, and the plain TAP. */
+static struct tp_tap *open_plain(const struct vhost *vh, char *err, size_t errlen)
+{
+	char why[256] = "";
+	const char *name = vh->cfg.tap_name;
+	struct tp_tap *tap = NULL;
+	if (!vh->cfg.no_host_gro) {
+		tap = tp_tap_open_napi(name, why, sizeof(why));
+		if (tap && tp_tap_gro_hold(tap, HOST_GRO_HOLD_US, why, sizeof(why)) < 0) {
+			tp_tap_close(tap);
+			tap = NULL;
+		}
+	}
+	if (!tap && (tap = tp_tap_open(name, err, errlen)) && why[0])
+		fprintf(stderr, "tapir: warning: no host GRO on %s: %s\n", name, why);
+	return tap;
+}
+
 int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 {
 	char err[256];
@@ -451,7 +481,7 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 	 * MTU-sized frames, which the offloads leave for the kernel to make. */
 	int offload = !cfg->no_offload && !cfg->pcap_path;
 	vh->tap = offload ? tp_tap_open_offload(cfg->tap_name, err, sizeof(err)) :
-			    tp_tap_open(cfg->tap_name, err, sizeof(err));
+			    open_plain(vh, err, sizeof(err));
 	if (!vh->tap)
 		return fail(vh, "%s", err);
 	struct tp_tap_host host = {.addr = cfg->host_addr, .prefix_len = cfg->host_prefix_len,

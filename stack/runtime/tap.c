@@ -67,7 +67,7 @@ int tp_tap_check_name(const char *name, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-static struct tp_tap *tap_open(const char *name, int vnet, char *err, size_t errlen)
+static struct tp_tap *tap_open(const char *name, int vnet, int napi, char *err, size_t errlen)
 {
 	if (tp_tap_check_name(name, err, errlen) < 0)
 		return NULL;
@@ -84,7 +84,7 @@ static struct tp_tap *tap_open(const char *name, int vnet, char *err, size_t err
 		return NULL;
 	}
 	struct ifreq ifr = {0};
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0) | (napi ? IFF_NAPI : 0);
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = errno;
@@ -95,6 +95,8 @@ static struct tp_tap *tap_open(const char *name, int vnet, char *err, size_t err
 			snprintf(err, errlen, "TAP %s is busy: another program has it open", name);
 		else if (e == EINVAL && if_nametoindex(name))
 			snprintf(err, errlen, "interface %s already exists and is not a TAP", name);
+		else if (e == EINVAL && napi)
+			snprintf(err, errlen, "this kernel has no IFF_NAPI for TAPs (Linux 4.15 or later)");
 		else
 			snprintf(err, errlen, "creating TAP %s: %s", name, strerror(e));
 		return NULL;
@@ -119,12 +121,52 @@ static struct tp_tap *tap_open(const char *name, int vnet, char *err, size_t err
 
 struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen)
 {
-	return tap_open(name, 0, err, errlen);
+	return tap_open(name, 0, 0, err, errlen);
+}
+
+struct tp_tap *tp_tap_open_napi(const char *name, char *err, size_t errlen)
+{
+	return tap_open(name, 0, 1, err, errlen);
+}
+
+/* Writes `value` to the TAP's /sys/class/net/NAME/FILE, after checking that
+ * sysfs shows this TAP there (the same ifindex: a sysfs mounted for
+ * another namespace may have a device of the same name). */
+static int sysfs_put(const struct tp_tap *tap, const char *file, const char *value)
+{
+	char path[96], buf[24];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", tap->name);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	int ok = fgets(buf, sizeof(buf), f) && atoi(buf) == tap->ifindex;
+	fclose(f);
+	if (!ok)
+		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", tap->name, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, value, strlen(value));
+	int e = n < 0 ? -errno : 0;
+	close(fd);
+	return e;
+}
+
+int tp_tap_gro_hold(struct tp_tap *tap, uint32_t usec, char *err, size_t errlen)
+{
+	char ns[24];
+	snprintf(ns, sizeof(ns), "%llu", (unsigned long long)usec * 1000);
+	int e = sysfs_put(tap, "gro_flush_timeout", ns);
+	if (e < 0)
+		snprintf(err, errlen, "setting /sys/class/net/%s/gro_flush_timeout: %s", tap->name,
+			 e == -ENODEV ? "sysfs shows another namespace's devices" : strerror(-e));
+	return e;
 }
 
 struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen)
 {
-	struct tp_tap *tap = tap_open(name, 1, err, errlen);
+	struct tp_tap *tap = tap_open(name, 1, 0, err, errlen);
 	if (!tap)
 		return NULL;
 	int hdr = VNET_HDR_LEN;

@@ -29,6 +29,18 @@ int tp_tap_check_name(const char *name, char *err, size_t errlen);
  * (CAP_NET_ADMIN): run it with sudo"). */
 struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen);
 
+/* The same with IFF_NAPI: the frames tapir writes go through a NAPI
+ * context, and so through the host's GRO, which merges a flow's segments
+ * before its TCP sees them. Alone that merges nothing: GRO flushes at the
+ * end of each poll, one per write(). tp_tap_gro_hold() sets the device's
+ * gro_flush_timeout (sysfs, in the caller's namespace): GRO then keeps a
+ * flow's full-sized segments across writes until one carries PSH, fills 64
+ * KB, or a later write comes a jiffy after them, and flushes what is left
+ * after `usec`. Fails with EINVAL on kernels before 4.15; the one line in
+ * err says so. */
+struct tp_tap *tp_tap_open_napi(const char *name, char *err, size_t errlen);
+int tp_tap_gro_hold(struct tp_tap *tap, uint32_t usec, char *err, size_t errlen);
+
 /* The same with the TAP's offloads (IFF_VNET_HDR, TUNSETOFFLOAD): checksums
  * left partial and TCP super-frames up to 64 KB both ways, the kernel
  * segmenting and checksumming for tapir. tp_tap_offloads() says what the
