@@ -247,7 +247,7 @@ const struct cli_option vhost_options[] = {
 	CLI_SWITCH("no-offload", 0, "no TAP offloads: tapir checksums and segments everything itself",
 		   struct vhost_config, no_offload),
 	CLI_SWITCH("no-host-gro", 0, "without offloads, do not let the host's GRO merge tapir's "
-		   "segments (IFF_NAPI, gro_flush_timeout)", struct vhost_config, no_host_gro),
+		   "segments (IFF_NAPI, gro_flush_timeout, threaded)", struct vhost_config, no_host_gro),
 	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
 	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
 	{"tcp-mem", 0, "MB", "MiB for all TCP socket buffers together, 1..65536 (default 64)",
@@ -446,7 +446,8 @@ static int fail(struct vhost *vh, const char *fmt, ...)
 
 /* Without offloads every write() is one 1,514-byte frame, and without
  * NAPI each runs the host's whole TCP receive for it. Through NAPI with a
- * GRO hold the host's TCP sees 64 KB at a time (README, performance).
+ * GRO hold the host's TCP sees 64 KB at a time, and with the NAPI in its
+ * own thread that work leaves tapir's write() (README, performance).
  * Unavailable, it is only slower: a warning, and the plain TAP. */
 static struct tp_tap *open_plain(const struct vhost *vh, char *err, size_t errlen)
 {
@@ -462,6 +463,8 @@ static struct tp_tap *open_plain(const struct vhost *vh, char *err, size_t errle
 	}
 	if (!tap && (tap = tp_tap_open(name, err, errlen)) && why[0])
 		fprintf(stderr, "tapir: warning: no host GRO on %s: %s\n", name, why);
+	else if (tap && !vh->cfg.no_host_gro && tp_tap_napi_thread(tap, why, sizeof(why)) < 0)
+		fprintf(stderr, "tapir: warning: no NAPI thread on %s: %s\n", name, why);
 	return tap;
 }
 

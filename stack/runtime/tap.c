@@ -132,24 +132,29 @@ struct tp_tap *tp_tap_open_napi(const char *name, char *err, size_t errlen)
 /* Writes `value` to the TAP's /sys/class/net/NAME/FILE, after checking that
  * sysfs shows this TAP there (the same ifindex: a sysfs mounted for
  * another namespace may have a device of the same name). */
-static int sysfs_put(const struct tp_tap *tap, const char *file, const char *value)
+static int sysfs_put(const struct tp_tap *tap, const char *file, const char *value, char *err,
+		     size_t errlen)
 {
 	char path[96], buf[24];
 	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", tap->name);
 	FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	int ok = fgets(buf, sizeof(buf), f) && atoi(buf) == tap->ifindex;
-	fclose(f);
-	if (!ok)
-		return -ENODEV;
+	int e = 0;
+	if (!f) {
+		e = -errno;
+	} else {
+		if (!fgets(buf, sizeof(buf), f) || atoi(buf) != tap->ifindex)
+			e = -ENODEV;
+		fclose(f);
+	}
 	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", tap->name, file);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, value, strlen(value));
-	int e = n < 0 ? -errno : 0;
-	close(fd);
+	int fd = e ? -1 : open(path, O_WRONLY | O_CLOEXEC);
+	if (!e && (fd < 0 || write(fd, value, strlen(value)) < 0))
+		e = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (e)
+		snprintf(err, errlen, "setting %s: %s", path,
+			 e == -ENODEV ? "sysfs shows another namespace's devices" : strerror(-e));
 	return e;
 }
 
@@ -157,11 +162,12 @@ int tp_tap_gro_hold(struct tp_tap *tap, uint32_t usec, char *err, size_t errlen)
 {
 	char ns[24];
 	snprintf(ns, sizeof(ns), "%llu", (unsigned long long)usec * 1000);
-	int e = sysfs_put(tap, "gro_flush_timeout", ns);
-	if (e < 0)
-		snprintf(err, errlen, "setting /sys/class/net/%s/gro_flush_timeout: %s", tap->name,
-			 e == -ENODEV ? "sysfs shows another namespace's devices" : strerror(-e));
-	return e;
+	return sysfs_put(tap, "gro_flush_timeout", ns, err, errlen);
+}
+
+int tp_tap_napi_thread(struct tp_tap *tap, char *err, size_t errlen)
+{
+	return sysfs_put(tap, "threaded", "1", err, errlen);
 }
 
 struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen)

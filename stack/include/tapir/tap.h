@@ -40,6 +40,11 @@ struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen);
  * err says so. */
 struct tp_tap *tp_tap_open_napi(const char *name, char *err, size_t errlen);
 int tp_tap_gro_hold(struct tp_tap *tap, uint32_t usec, char *err, size_t errlen);
+/* Polls the TAP's NAPI from a kernel thread (sysfs `threaded`, Linux 5.12):
+ * the host's GRO and TCP work for tapir's frames (receiving its data,
+ * processing its ACKs and sending more) then runs beside tapir rather than
+ * inside its write(), on another core if there is one. */
+int tp_tap_napi_thread(struct tp_tap *tap, char *err, size_t errlen);
 
 /* The same with the TAP's offloads (IFF_VNET_HDR, TUNSETOFFLOAD): checksums
  * left partial and TCP super-frames up to 64 KB both ways, the kernel
