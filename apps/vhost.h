@@ -28,7 +28,7 @@ struct vhost_config {
 	const char *pcap_path;      /* NULL: no capture */
 	int trace;
 	int no_offload;             /* --no-offload: every frame complete, MTU-sized */
-	int no_host_gro;            /* --no-host-gro: no IFF_NAPI/GRO hold without offloads */
+	int no_host_gro;            /* --no-host-gro: plain TAP without offloads (no NAPI, GRO) */
 	tp_time busy_poll;          /* --busy-poll: µs the loop polls before sleeping */
 	int mac_set, gateway_set, seed_set;
 	tp_time msl;                /* TCP maximum segment lifetime; 0: the stack's default */
