@@ -246,6 +246,8 @@ const struct cli_option vhost_options[] = {
 				 "a busy core (default 0: off)", set_busy_poll},
 	CLI_SWITCH("no-offload", 0, "no TAP offloads: tapir checksums and segments everything itself",
 		   struct vhost_config, no_offload),
+	CLI_SWITCH("no-host-gro", 0, "without offloads, do not let the host's GRO merge tapir's "
+		   "segments (IFF_NAPI, gro_flush_timeout, threaded)", struct vhost_config, no_host_gro),
 	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
 	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
 	{"tcp-mem", 0, "MB", "MiB for all TCP socket buffers together, 1..65536 (default 64)",
@@ -444,6 +446,43 @@ static int fail(struct vhost *vh, const char *fmt, ...)
 	return -1;
 }
 
+/* The host's GRO may hold a flow's full-sized segments this long when no
+ * PSH, 64 KB or later write flushes them (tapir marks each burst's last
+ * segment PSH, so only strays wait). Longer than a tick at any HZ (10 ms at
+ * 100): the kernel re-arms the flush timer on every write, and one that
+ * expires before the tick reprograms the clock each time - a VM exit. */
+#define HOST_GRO_HOLD_US 20000
+
+/* The TAP's queues. Without offloads every write() is one 1,514-byte
+ * frame, and without NAPI each runs the host's whole TCP receive for it.
+ * Through NAPI with a GRO hold the host's TCP sees 64 KB at a time, and
+ * with the NAPI in its own thread that work leaves tapir's write() (README,
+ * performance). Unavailable, it is only slower: a warning, and no NAPI. */
+static int open_taps(struct vhost *vh, int offload, struct tp_tap **taps, char *err,
+		     size_t errlen)
+{
+	const char *name = vh->cfg.tap_name;
+	unsigned n = vh->n_queues;
+	char why[256] = "";
+	if (!offload && !vh->cfg.no_host_gro) {
+		if (tp_tap_open_queues(name, TP_TAP_NAPI, n, taps, why, sizeof(why)) == 0) {
+			if (tp_tap_gro_hold(taps[0], HOST_GRO_HOLD_US, why, sizeof(why)) == 0) {
+				if (tp_tap_napi_thread(taps[0], why, sizeof(why)) < 0)
+					fprintf(stderr, "tapir: warning: no NAPI thread on %s: %s\n",
+						name, why);
+				return 0;
+			}
+			for (unsigned i = 0; i < n; i++)
+				tp_tap_close(taps[i]);
+		}
+	}
+	if (tp_tap_open_queues(name, offload ? TP_TAP_OFFLOAD : 0, n, taps, err, errlen) < 0)
+		return -1;
+	if (why[0])
+		fprintf(stderr, "tapir: warning: no host GRO on %s: %s\n", name, why);
+	return 0;
+}
+
 /* Queue i's stack, loop and interface on its TAP queue. */
 static int queue_up(struct vhost *vh, unsigned i, uint64_t seed, int offload)
 {
@@ -512,7 +551,7 @@ int vhost_up(struct vhost *vh, const struct vhost_config *cfg)
 	 * MTU-sized frames, which the offloads leave for the kernel to make. */
 	int offload = !cfg->no_offload && !cfg->pcap_path;
 	struct tp_tap *taps[TP_TAP_QUEUES_MAX];
-	if (tp_tap_open_queues(cfg->tap_name, offload, vh->n_queues, taps, err, sizeof(err)) < 0)
+	if (open_taps(vh, offload, taps, err, sizeof(err)) < 0)
 		return fail(vh, "%s", err);
 	for (unsigned i = 0; i < vh->n_queues; i++)
 		vh->queue[i].tap = taps[i];

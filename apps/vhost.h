@@ -31,6 +31,7 @@ struct vhost_config {
 	const char *pcap_path;      /* NULL: no capture */
 	int trace;
 	int no_offload;             /* --no-offload: every frame complete, MTU-sized */
+	int no_host_gro;            /* --no-host-gro: plain TAP without offloads (no NAPI, GRO) */
 	unsigned queues;            /* TAP queues, a stack and a thread each; 0 means 1 */
 	tp_time busy_poll;          /* --busy-poll: µs the loop polls before sleeping */
 	int mac_set, gateway_set, seed_set;

@@ -282,7 +282,13 @@ void tcp_output(struct tcp_conn *c)
 		uint8_t flags = TCP_ACK;
 		if (fin)
 			flags |= TCP_FIN;
-		if (len && len == avail)
+		/* PSH on a burst's last segment: the one that empties the
+		 * buffer (RFC 1122 §4.2.2.2) or leaves the window less than a
+		 * segment. A receiver's GRO (Linux's, behind a TAP) keeps
+		 * merging full-sized segments until one carries PSH: without
+		 * it the tail of a burst cut by the window waits there for a
+		 * timer while we wait for its ACK. */
+		if (len && (len == avail || usable - len < c->mss))
 			flags |= TCP_PSH;
 		uint32_t seq = c->snd_nxt;
 		if (send_segment(c, seq, flags, len) < 0 && len == 0)
@@ -406,7 +412,8 @@ void tcp_retransmit_range(struct tcp_conn *c, uint32_t seq, uint32_t asked)
 	if (data > c->snd_max - seq)
 		data = c->snd_max - seq;
 	uint32_t len = asked < data ? asked : data;
-	uint8_t flags = TCP_ACK;
+	/* PSH: a retransmission goes alone, nothing may hold it (tcp_output). */
+	uint8_t flags = len ? TCP_ACK | TCP_PSH : TCP_ACK;
 	/* The FIN goes with the last of the data, once it has been sent. */
 	if (c->fin_sent && seq + len == c->fin_seq && seq_gt(c->snd_max, c->fin_seq) &&
 	    seq_geq(seq + asked, c->fin_seq))

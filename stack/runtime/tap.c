@@ -86,8 +86,8 @@ int tp_tap_check_name(const char *name, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-static struct tp_tap *tap_open(const char *name, int vnet, int multi_queue, char *err,
-			       size_t errlen)
+/* iff: IFF_VNET_HDR, IFF_NAPI, IFF_MULTI_QUEUE as wanted. */
+static struct tp_tap *tap_open(const char *name, short iff, char *err, size_t errlen)
 {
 	if (tp_tap_check_name(name, err, errlen) < 0)
 		return NULL;
@@ -104,8 +104,7 @@ static struct tp_tap *tap_open(const char *name, int vnet, int multi_queue, char
 		return NULL;
 	}
 	struct ifreq ifr = {0};
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0) |
-			(multi_queue ? IFF_MULTI_QUEUE : 0);
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | iff);
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = errno;
@@ -116,6 +115,8 @@ static struct tp_tap *tap_open(const char *name, int vnet, int multi_queue, char
 			snprintf(err, errlen, "TAP %s is busy: another program has it open", name);
 		else if (e == EINVAL && if_nametoindex(name))
 			snprintf(err, errlen, "interface %s already exists and is not a TAP", name);
+		else if (e == EINVAL && (iff & IFF_NAPI))
+			snprintf(err, errlen, "this kernel has no IFF_NAPI for TAPs (Linux 4.15 or later)");
 		else
 			snprintf(err, errlen, "creating TAP %s: %s", name, strerror(e));
 		return NULL;
@@ -128,7 +129,7 @@ static struct tp_tap *tap_open(const char *name, int vnet, int multi_queue, char
 	}
 	tap->fd = fd;
 	tap->inbox[0] = tap->inbox[1] = -1;
-	tap->vnet = vnet;
+	tap->vnet = (iff & IFF_VNET_HDR) != 0;
 	memcpy(tap->name, ifr.ifr_name, IFNAMSIZ - 1);
 	tap->ifindex = (int)if_nametoindex(tap->name);
 	if (!tap->ifindex) {
@@ -159,12 +160,58 @@ static int enable_offloads(struct tp_tap *tap, char *err, size_t errlen)
 
 struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen)
 {
-	return tap_open(name, 0, 0, err, errlen);
+	return tap_open(name, 0, err, errlen);
+}
+
+struct tp_tap *tp_tap_open_napi(const char *name, char *err, size_t errlen)
+{
+	return tap_open(name, IFF_NAPI, err, errlen);
+}
+
+/* Writes `value` to the TAP's /sys/class/net/NAME/FILE, after checking that
+ * sysfs shows this TAP there (the same ifindex: a sysfs mounted for
+ * another namespace may have a device of the same name). */
+static int sysfs_put(const struct tp_tap *tap, const char *file, const char *value, char *err,
+		     size_t errlen)
+{
+	char path[96], buf[24];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", tap->name);
+	FILE *f = fopen(path, "re");
+	int e = 0;
+	if (!f) {
+		e = -errno;
+	} else {
+		if (!fgets(buf, sizeof(buf), f) || atoi(buf) != tap->ifindex)
+			e = -ENODEV;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", tap->name, file);
+	int fd = e ? -1 : open(path, O_WRONLY | O_CLOEXEC);
+	if (!e && (fd < 0 || write(fd, value, strlen(value)) < 0))
+		e = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (e)
+		snprintf(err, errlen, "setting %s: %s", path,
+			 e == -ENODEV ? "sysfs shows another namespace's devices" : strerror(-e));
+	return e;
+}
+
+int tp_tap_gro_hold(struct tp_tap *tap, uint32_t usec, char *err, size_t errlen)
+{
+	char ns[24];
+	snprintf(ns, sizeof(ns), "%llu", (unsigned long long)usec * 1000);
+	return sysfs_put(tap, "gro_flush_timeout", ns, err, errlen);
+}
+
+int tp_tap_napi_thread(struct tp_tap *tap, char *err, size_t errlen)
+{
+	return sysfs_put(tap, "threaded", "1", err, errlen);
 }
 
 struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen)
 {
-	struct tp_tap *tap = tap_open(name, 1, 0, err, errlen);
+	struct tp_tap *tap = tap_open(name, IFF_VNET_HDR, err, errlen);
 	if (tap && enable_offloads(tap, err, errlen) < 0) {
 		tp_tap_close(tap);
 		return NULL;
@@ -172,7 +219,7 @@ struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen)
 	return tap;
 }
 
-int tp_tap_open_queues(const char *name, int offload, unsigned n, struct tp_tap **queues,
+int tp_tap_open_queues(const char *name, unsigned how, unsigned n, struct tp_tap **queues,
 		       char *err, size_t errlen)
 {
 	if (n < 1 || n > TP_TAP_QUEUES_MAX) {
@@ -180,40 +227,41 @@ int tp_tap_open_queues(const char *name, int offload, unsigned n, struct tp_tap 
 		return -EINVAL;
 	}
 	memset(queues, 0, n * sizeof(*queues));
-	if (n == 1) {
-		queues[0] = offload ? tp_tap_open_offload(name, err, errlen) :
-				      tp_tap_open(name, err, errlen);
-		return queues[0] ? 0 : -1;
-	}
-	struct tap_group *g = calloc(1, sizeof(*g) + n * sizeof(g->queue[0]));
-	if (!g) {
+	short iff = (short)(((how & TP_TAP_OFFLOAD) ? IFF_VNET_HDR : 0) |
+			    ((how & TP_TAP_NAPI) ? IFF_NAPI : 0) | (n > 1 ? IFF_MULTI_QUEUE : 0));
+	struct tap_group *g = NULL;
+	if (n > 1 && !(g = calloc(1, sizeof(*g) + n * sizeof(g->queue[0])))) {
 		snprintf(err, errlen, "creating TAP %s: out of memory", name);
 		return -ENOMEM;
 	}
-	g->n = n;
 	for (unsigned i = 0; i < n; i++) {
-		struct tp_tap *q = tap_open(i ? queues[0]->name : name, offload, 1, err, errlen);
+		struct tp_tap *q = tap_open(i ? queues[0]->name : name, iff, err, errlen);
 		if (!q)
 			break;
-		queues[i] = g->queue[i] = q;
-		q->group = g;
-		q->queue_index = i;
-		g->open++;
-		if (offload && enable_offloads(q, err, errlen) < 0)
+		queues[i] = q;
+		if (g) {
+			g->queue[i] = q;
+			g->n = n;
+			g->open++;
+			q->group = g;
+			q->queue_index = i;
+		}
+		if ((how & TP_TAP_OFFLOAD) && enable_offloads(q, err, errlen) < 0)
 			break;
-		if (pipe2(q->inbox, O_DIRECT | O_NONBLOCK | O_CLOEXEC) < 0) {
+		if (g && pipe2(q->inbox, O_DIRECT | O_NONBLOCK | O_CLOEXEC) < 0) {
 			q->inbox[0] = q->inbox[1] = -1;
 			snprintf(err, errlen, "TAP %s queue %u: creating its ARP inbox: %s", q->name, i,
 				 strerror(errno));
 			break;
 		}
-		if (i + 1 == n) {
+		if (i + 1 < n)
+			continue;
+		if (g)
 			g->steered = tap_steer_attach(q->fd, g->unsteered_why,
 						      sizeof(g->unsteered_why)) == 0;
-			return 0;
-		}
+		return 0;
 	}
-	if (!g->open)
+	if (g && !g->open)
 		free(g);
 	for (unsigned i = 0; i < n; i++) {
 		tp_tap_close(queues[i]);

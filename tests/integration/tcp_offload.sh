@@ -4,7 +4,8 @@
 # one connection at once, byte-exact, with nftables dropping 1% of the host's
 # frames (super-frames included, whole) and tapir's own --impair losing and
 # reordering its side. The counters show super-frames did go out; then the
-# same with --no-offload shows none do.
+# same with --no-offload shows none do, and that the host's GRO merges
+# tapir's MTU-sized segments then (IFF_NAPI), unless --no-host-gro.
 source "$(dirname "$0")/lib.sh"
 require nc nft sha256sum
 ns_create tcpoffload
@@ -40,4 +41,40 @@ in_ns timeout 120 nc -N 10.0.0.2 7 <"$WORK/in5" >"$WORK/out5" || fail "nc to ech
 same_content "echo of 5 MB, no offloads" "$WORK/in5" "$WORK/out5"
 stop_tapir "$WORK/plain"
 expect_counter_eq "$WORK/plain" eth.tso_out 0
+
+# The host's IP counts one datagram per skb its GRO passes up (InReceives)
+# and every segment in it (InNoECTPkts): their ratio is how much it merged.
+ip_in() {
+	in_ns cat /proc/net/snmp /proc/net/netstat | awk '
+		$1 == "Ip:" && !ip { for (i = 2; i <= NF; i++) f[$i] = i; ip = 1; next }
+		$1 == "Ip:" { r = $f["InReceives"] }
+		$1 == "IpExt:" && !ext { for (i = 2; i <= NF; i++) g[$i] = i; ext = 1; next }
+		$1 == "IpExt:" { n = $g["InNoECTPkts"] }
+		END { print r, n }'
+}
+# pull_merged LOG FLAGS...: 5 MB from chargen; MERGED = segments per host
+# skb. Not in a subshell: the cleanup trap must know the tapir it starts.
+pull_merged() {
+	local log=$1 r0 n0 r1 n1
+	shift
+	start_tapir "$log" --no-offload "$@"
+	read -r r0 n0 < <(ip_in)
+	in_ns timeout 60 nc 10.0.0.2 19 </dev/null | head -c 5000000 | wc -c | grep -qx 5000000 ||
+		fail "chargen gave less than 5 MB"
+	read -r r1 n1 < <(ip_in)
+	stop_tapir "$log"
+	MERGED=$(((n1 - n0) / (r1 - r0)))
+}
+note "--no-offload: the host's GRO merges tapir's segments (IFF_NAPI, gro_flush_timeout, threaded)"
+start_tapir "$WORK/grosys" --no-offload
+[ "$(in_ns cat /sys/class/net/tap0/gro_flush_timeout)" = 20000000 ] ||
+	fail "gro_flush_timeout is $(in_ns cat /sys/class/net/tap0/gro_flush_timeout), not 20 ms"
+[ "$(in_ns cat /sys/class/net/tap0/threaded)" = 1 ] || fail "the TAP's NAPI is not threaded"
+stop_tapir "$WORK/grosys"
+grep -q 'warning' "$WORK/grosys.err" && { cat "$WORK/grosys.err" >&2; fail "host GRO reported unavailable"; }
+pull_merged "$WORK/gro"
+echo "host GRO: $MERGED segments per skb"
+[ "$MERGED" -ge 4 ] || fail "the host's GRO merged $MERGED segments per skb, expected >= 4"
+pull_merged "$WORK/nogro" --no-host-gro
+[ "$MERGED" -eq 1 ] || fail "--no-host-gro: $MERGED segments per skb, expected 1"
 echo PASS

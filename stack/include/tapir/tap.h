@@ -29,6 +29,23 @@ int tp_tap_check_name(const char *name, char *err, size_t errlen);
  * (CAP_NET_ADMIN): run it with sudo"). */
 struct tp_tap *tp_tap_open(const char *name, char *err, size_t errlen);
 
+/* The same with IFF_NAPI: the frames tapir writes go through a NAPI
+ * context, and so through the host's GRO, which merges a flow's segments
+ * before its TCP sees them. Alone that merges nothing: GRO flushes at the
+ * end of each poll, one per write(). tp_tap_gro_hold() sets the device's
+ * gro_flush_timeout (sysfs, in the caller's namespace): GRO then keeps a
+ * flow's full-sized segments across writes until one carries PSH, fills 64
+ * KB, or a later write comes a jiffy after them, and flushes what is left
+ * after `usec`. Fails with EINVAL on kernels before 4.15; the one line in
+ * err says so. */
+struct tp_tap *tp_tap_open_napi(const char *name, char *err, size_t errlen);
+int tp_tap_gro_hold(struct tp_tap *tap, uint32_t usec, char *err, size_t errlen);
+/* Polls the TAP's NAPI from a kernel thread (sysfs `threaded`, Linux 5.12):
+ * the host's GRO and TCP work for tapir's frames (receiving its data,
+ * processing its ACKs and sending more) then runs beside tapir rather than
+ * inside its write(), on another core if there is one. */
+int tp_tap_napi_thread(struct tp_tap *tap, char *err, size_t errlen);
+
 /* The same with the TAP's offloads (IFF_VNET_HDR, TUNSETOFFLOAD): checksums
  * left partial and TCP super-frames up to 64 KB both ways, the kernel
  * segmenting and checksumming for tapir. tp_tap_offloads() says what the
@@ -38,7 +55,8 @@ struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen);
 uint32_t tp_tap_offloads(const struct tp_tap *tap);
 
 /* Opens n queues of one TAP into queues[0..n-1] (IFF_MULTI_QUEUE when n >
- * 1; n = 1 is tp_tap_open() or tp_tap_open_offload()), to run a stack on
+ * 1), with the offloads (TP_TAP_OFFLOAD: as tp_tap_open_offload()) and
+ * IFF_NAPI (TP_TAP_NAPI: as tp_tap_open_napi()) if `how` asks, to run a stack on
  * each, all with the same address. An eBPF steering program (TUNSETSTEERINGEBPF)
  * sends each TCP or UDP flow to queue tp_flow_queue() of its ports, an
  * ICMP error to the queue of the flow it quotes, and the rest (ARP, pings,
@@ -52,7 +70,9 @@ uint32_t tp_tap_offloads(const struct tp_tap *tap);
  * Close the queues only when no loop runs any of them. Returns 0, or -1
  * with one line in err and nothing left open. */
 #define TP_TAP_QUEUES_MAX 64
-int tp_tap_open_queues(const char *name, int offload, unsigned n, struct tp_tap **queues,
+#define TP_TAP_OFFLOAD 0x1u
+#define TP_TAP_NAPI 0x2u
+int tp_tap_open_queues(const char *name, unsigned how, unsigned n, struct tp_tap **queues,
 		       char *err, size_t errlen);
 /* 1 if the steering program runs the TAP's queues; else 0 with the reason
  * in why (eBPF refused; "a single queue"). */
