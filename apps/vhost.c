@@ -166,6 +166,19 @@ static int set_tcp_mem(void *t, const char *v, char *err, size_t n)
 	return 0;
 }
 
+static int set_napi_thread(void *t, const char *v, char *err, size_t n)
+{
+	static const char *const modes[] = {[VHOST_NAPI_AUTO] = "auto", [VHOST_NAPI_ON] = "on",
+					    [VHOST_NAPI_OFF] = "off"};
+	for (int m = 0; m < 3; m++)
+		if (!strcmp(v, modes[m])) {
+			((struct vhost_config *)t)->napi_thread = m;
+			return 0;
+		}
+	snprintf(err, n, "wants auto, on or off");
+	return -1;
+}
+
 static int set_cc(void *t, const char *v, char *err, size_t n)
 {
 	struct vhost_config *c = t;
@@ -246,8 +259,10 @@ const struct cli_option vhost_options[] = {
 				 "a busy core (default 0: off)", set_busy_poll},
 	CLI_SWITCH("no-offload", 0, "no TAP offloads: tapir checksums and segments everything itself",
 		   struct vhost_config, no_offload),
-	CLI_SWITCH("no-host-gro", 0, "without offloads, do not let the host's GRO merge tapir's "
-		   "segments (IFF_NAPI, gro_flush_timeout, threaded)", struct vhost_config, no_host_gro),
+	CLI_SWITCH("no-napi", 0, "a TAP without IFF_NAPI: the host takes tapir's frames inside its "
+		   "write() (no GRO merging, no NAPI thread in bulk)", struct vhost_config, no_napi),
+	{"napi-thread", 0, "MODE", "the host's side of the TAP polled by a kernel thread: auto "
+				   "(in bulk, default), on, off", set_napi_thread},
 	{"msl", 0, "SEC", "TCP maximum segment lifetime; TIME_WAIT is 2 MSL (default 30)", set_msl},
 	{"impair", 0, "SPEC", "lose, delay, reorder, duplicate frames (see below)", set_impair},
 	{"tcp-mem", 0, "MB", "MiB for all TCP socket buffers together, 1..65536 (default 64)",
@@ -453,21 +468,25 @@ static int fail(struct vhost *vh, const char *fmt, ...)
  * expires before the tick reprograms the clock each time - a VM exit. */
 #define HOST_GRO_HOLD_US 20000
 
-/* The TAP's queues. Without offloads every write() is one 1,514-byte
- * frame, and without NAPI each runs the host's whole TCP receive for it.
- * Through NAPI with a GRO hold the host's TCP sees 64 KB at a time, and
- * with the NAPI in its own thread that work leaves tapir's write() (README,
- * performance). Unavailable, it is only slower: a warning, and no NAPI. */
+/* The TAP's queues, with IFF_NAPI unless --no-napi. Without offloads every
+ * write() is one 1,514-byte frame, and without NAPI each runs the host's
+ * whole TCP receive for it: through NAPI with a GRO hold the host's TCP
+ * sees 64 KB at a time. With or without offloads, a NAPI thread in bulk
+ * takes that work out of tapir's write() (README, performance). Without
+ * NAPI it is only slower: a warning, and the plain TAP. */
 static int open_taps(struct vhost *vh, int offload, struct tp_tap **taps, char *err,
 		     size_t errlen)
 {
 	const char *name = vh->cfg.tap_name;
-	unsigned n = vh->n_queues;
+	unsigned n = vh->n_queues, how = offload ? TP_TAP_OFFLOAD : 0;
 	char why[256] = "";
-	if (!offload && !vh->cfg.no_host_gro) {
-		if (tp_tap_open_queues(name, TP_TAP_NAPI, n, taps, why, sizeof(why)) == 0) {
+	if (!vh->cfg.no_napi) {
+		if (tp_tap_open_queues(name, how | TP_TAP_NAPI, n, taps, why, sizeof(why)) == 0) {
 			if (tp_tap_gro_hold(taps[0], HOST_GRO_HOLD_US, why, sizeof(why)) == 0) {
-				if (tp_tap_napi_thread(taps[0], why, sizeof(why)) < 0)
+				int mode = vh->cfg.napi_thread;
+				if ((mode == VHOST_NAPI_AUTO &&
+				     tp_tap_napi_thread_auto(taps[0], why, sizeof(why)) < 0) ||
+				    (mode == VHOST_NAPI_ON && tp_tap_napi_thread(taps[0], why, sizeof(why)) < 0))
 					fprintf(stderr, "tapir: warning: no NAPI thread on %s: %s\n",
 						name, why);
 				return 0;
@@ -476,10 +495,10 @@ static int open_taps(struct vhost *vh, int offload, struct tp_tap **taps, char *
 				tp_tap_close(taps[i]);
 		}
 	}
-	if (tp_tap_open_queues(name, offload ? TP_TAP_OFFLOAD : 0, n, taps, err, errlen) < 0)
+	if (tp_tap_open_queues(name, how, n, taps, err, errlen) < 0)
 		return -1;
 	if (why[0])
-		fprintf(stderr, "tapir: warning: no host GRO on %s: %s\n", name, why);
+		fprintf(stderr, "tapir: warning: no NAPI on %s: %s\n", name, why);
 	return 0;
 }
 

@@ -31,7 +31,8 @@ struct vhost_config {
 	const char *pcap_path;      /* NULL: no capture */
 	int trace;
 	int no_offload;             /* --no-offload: every frame complete, MTU-sized */
-	int no_host_gro;            /* --no-host-gro: plain TAP without offloads (no NAPI, GRO) */
+	int no_napi;                /* --no-napi: a TAP without IFF_NAPI (no host GRO, no thread) */
+	enum { VHOST_NAPI_AUTO, VHOST_NAPI_ON, VHOST_NAPI_OFF } napi_thread;   /* --napi-thread */
 	unsigned queues;            /* TAP queues, a stack and a thread each; 0 means 1 */
 	tp_time busy_poll;          /* --busy-poll: µs the loop polls before sleeping */
 	int mac_set, gateway_set, seed_set;

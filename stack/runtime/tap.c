@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <stdatomic.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,12 +33,27 @@
 
 static const char need_root[] = "creating a TAP needs root (CAP_NET_ADMIN): run it with sudo";
 
-/* The queues of one multi-queue TAP. Each runs its own stack; the kernel
- * steers each flow to one queue, but an ARP reply may land on any, so a
+/* The NAPI thread on demand (tp_tap_napi_thread_auto): the bytes the TAP
+ * moved since `since`, measured by whichever queue's thread looks first
+ * once NAPI_AUTO_PERIOD has passed. */
+struct napi_auto {
+	_Atomic int enabled;
+	_Atomic uint64_t bytes;
+	_Atomic tp_time since;
+	_Atomic int on;             /* what `threaded` was last set to */
+	_Atomic unsigned switches;
+};
+#define NAPI_AUTO_PERIOD TP_MSEC(100)
+#define NAPI_AUTO_ON (128ull << 20)     /* bytes/s: thread on above this ... */
+#define NAPI_AUTO_OFF (32ull << 20)     /* ... and off again below this */
+
+/* The queues of one multi-queue TAP. Each runs its own stack; each flow is
+ * steered to one queue, but an ARP reply may land on any, so a
  * queue hands every ARP frame it reads to its siblings' stacks as well,
  * through each sibling's inbox: a packet-mode pipe its own loop drains. */
 struct tap_group {
 	unsigned n, open;
+	struct napi_auto napi;      /* the device's, shared by its queues */
 	int steered;                /* tap_steer.h's program decides, not the kernel's hash */
 	char unsteered_why[160];
 	struct tp_tap *queue[];
@@ -51,6 +67,8 @@ struct tp_tap {
 	struct tap_group *group;    /* NULL: a single-queue TAP */
 	unsigned queue_index;
 	int inbox[2];               /* [0] read by our loop, [1] written by siblings; -1: none */
+	struct napi_auto own_napi;  /* a single queue's; else the group's */
+	struct napi_auto *napi;
 	int ifindex;
 	char name[IFNAMSIZ];
 	struct tp_loop *loop;       /* attached to, or NULL */
@@ -129,6 +147,7 @@ static struct tp_tap *tap_open(const char *name, short iff, char *err, size_t er
 	}
 	tap->fd = fd;
 	tap->inbox[0] = tap->inbox[1] = -1;
+	tap->napi = &tap->own_napi;
 	tap->vnet = (iff & IFF_VNET_HDR) != 0;
 	memcpy(tap->name, ifr.ifr_name, IFNAMSIZ - 1);
 	tap->ifindex = (int)if_nametoindex(tap->name);
@@ -209,6 +228,46 @@ int tp_tap_napi_thread(struct tp_tap *tap, char *err, size_t errlen)
 	return sysfs_put(tap, "threaded", "1", err, errlen);
 }
 
+int tp_tap_napi_thread_auto(struct tp_tap *tap, char *err, size_t errlen)
+{
+	if (sysfs_put(tap, "threaded", "0", err, errlen) < 0)
+		return -1;
+	atomic_store(&tap->napi->since, tp_clock_now());
+	tap->napi->enabled = 1;
+	return 0;
+}
+
+unsigned tp_tap_napi_thread_switches(const struct tp_tap *tap)
+{
+	return atomic_load(&tap->napi->switches);
+}
+
+/* Counts what the TAP moved; once a period, turns the NAPI thread on or
+ * off by the rate (hysteresis between NAPI_AUTO_OFF and NAPI_AUTO_ON). */
+static void napi_auto_account(struct tp_tap *tap, size_t bytes)
+{
+	struct napi_auto *a = tap->napi;
+	if (!a->enabled)
+		return;
+	atomic_fetch_add_explicit(&a->bytes, bytes, memory_order_relaxed);
+	tp_time now = tp_clock_now(), since = atomic_load_explicit(&a->since, memory_order_relaxed);
+	if (now - since < NAPI_AUTO_PERIOD ||
+	    !atomic_compare_exchange_strong(&a->since, &since, now))
+		return;
+	uint64_t moved = atomic_exchange(&a->bytes, 0);
+	uint64_t rate = moved * 1000000u / (now - since);
+	int on = atomic_load(&a->on), want = on ? rate >= NAPI_AUTO_OFF : rate > NAPI_AUTO_ON;
+	char err[160];
+	if (want == on)
+		return;
+	if (sysfs_put(tap, "threaded", want ? "1" : "0", err, sizeof(err)) < 0) {
+		a->enabled = 0;         /* as it was: the loss is speed, not service */
+		return;
+	}
+	atomic_store(&a->on, want);
+	atomic_fetch_add(&a->switches, 1);
+}
+
 struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen)
 {
 	struct tp_tap *tap = tap_open(name, IFF_VNET_HDR, err, errlen);
@@ -244,6 +303,7 @@ int tp_tap_open_queues(const char *name, unsigned how, unsigned n, struct tp_tap
 			g->n = n;
 			g->open++;
 			q->group = g;
+			q->napi = &g->napi;
 			q->queue_index = i;
 		}
 		if ((how & TP_TAP_OFFLOAD) && enable_offloads(q, err, errlen) < 0)
@@ -410,7 +470,10 @@ static int inbox_readable(void *ctx, int fd, uint32_t events)
 static int write_frame(struct tp_tap *tap, const uint8_t *frame, size_t len)
 {
 	/* One write is one frame; a TAP never takes part of one. */
-	return write(tap->fd, frame, len) < 0 ? -errno : 0;
+	if (write(tap->fd, frame, len) < 0)
+		return -errno;
+	napi_auto_account(tap, len);
+	return 0;
 }
 
 /* --- impairment ------------------------------------------------------------ */
@@ -505,7 +568,10 @@ static int send_vnet(struct tp_tap *tap, const uint8_t *frame, size_t len,
 		return 0;
 	}
 	struct iovec iov[2] = {{hdr, VNET_HDR_LEN}, {(void *)(uintptr_t)frame, len}};
-	return writev(tap->fd, iov, 2) < 0 ? -errno : 0;
+	if (writev(tap->fd, iov, 2) < 0)
+		return -errno;
+	napi_auto_account(tap, len);
+	return 0;
 }
 
 int tp_tap_transmit(void *ctx, const uint8_t *frame, size_t len)
@@ -534,6 +600,7 @@ static int tap_readable(void *ctx, int fd, uint32_t events)
 	struct tp_tap *tap = ctx;
 	struct tp_stack *stack = tp_loop_stack(tap->loop);
 	int err = 0;
+	size_t moved = 0;
 	(void)events;
 	/* One batch: the ACKs the frames call for go out once, at the end. */
 	tp_batch_begin(stack);
@@ -551,12 +618,15 @@ static int tap_readable(void *ctx, int fd, uint32_t events)
 		 * our write() of the last one, so frames drained in one wake
 		 * are not simultaneous, and RTT samples need the difference. */
 		tp_poll(stack, tp_clock_now());
+		moved += (size_t)n;
 		if (tap->impair[TP_TAP_IN])
 			impair_submit(tap, TP_TAP_IN, tap->frame, (size_t)n);
 		else
 			deliver(tap, tap->frame, (size_t)n);
 	}
 	tp_batch_end(stack);
+	if (moved)
+		napi_auto_account(tap, moved);
 	return err;
 }
 

@@ -5,7 +5,9 @@
 # frames (super-frames included, whole) and tapir's own --impair losing and
 # reordering its side. The counters show super-frames did go out; then the
 # same with --no-offload shows none do, and that the host's GRO merges
-# tapir's MTU-sized segments then (IFF_NAPI), unless --no-host-gro.
+# tapir's MTU-sized segments then (IFF_NAPI), unless --no-napi. The TAP's
+# NAPI thread comes on in bulk and goes off when traffic is light
+# (--napi-thread auto), or stays as --napi-thread on / off says.
 source "$(dirname "$0")/lib.sh"
 require nc nft sha256sum
 ns_create tcpoffload
@@ -52,8 +54,9 @@ ip_in() {
 		$1 == "IpExt:" { n = $g["InNoECTPkts"] }
 		END { print r, n }'
 }
+threaded() { in_ns cat /sys/class/net/tap0/threaded; }
 # pull_merged LOG FLAGS...: 5 MB from chargen; MERGED = segments per host
-# skb. Not in a subshell: the cleanup trap must know the tapir it starts.
+# skb, THREADED = the TAP's NAPI `threaded` after it. Not in a subshell: the cleanup trap must know the tapir it starts.
 pull_merged() {
 	local log=$1 r0 n0 r1 n1
 	shift
@@ -62,19 +65,33 @@ pull_merged() {
 	in_ns timeout 60 nc 10.0.0.2 19 </dev/null | head -c 5000000 | wc -c | grep -qx 5000000 ||
 		fail "chargen gave less than 5 MB"
 	read -r r1 n1 < <(ip_in)
+	THREADED=$(threaded)
 	stop_tapir "$log"
 	MERGED=$(((n1 - n0) / (r1 - r0)))
 }
-note "--no-offload: the host's GRO merges tapir's segments (IFF_NAPI, gro_flush_timeout, threaded)"
-start_tapir "$WORK/grosys" --no-offload
+note "the NAPI thread: on in bulk, off when light (auto)"
+start_tapir "$WORK/auto"
+[ "$(threaded)" = 0 ] || fail "the NAPI thread is on before any traffic"
+in_ns timeout 60 nc 10.0.0.2 19 </dev/null | head -c 300000000 | wc -c | grep -qx 300000000 ||
+	fail "chargen gave less than 300 MB"
+[ "$(threaded)" = 1 ] || fail "300 MB from chargen did not turn the NAPI thread on"
+# Pings, a tenth of a second apart: light traffic, measured a period later.
+ping_off() { in_ns ping -c 1 -W 1 -q 10.0.0.2 >/dev/null && [ "$(threaded)" = 0 ]; }
+wait_until 50 ping_off || fail "the NAPI thread stayed on under pings"
+echo "NAPI thread: on in bulk, off under pings"
+stop_tapir "$WORK/auto"
+
+note "--no-offload: the host's GRO merges tapir's segments (IFF_NAPI, gro_flush_timeout)"
+start_tapir "$WORK/grosys" --no-offload --napi-thread on
 [ "$(in_ns cat /sys/class/net/tap0/gro_flush_timeout)" = 20000000 ] ||
 	fail "gro_flush_timeout is $(in_ns cat /sys/class/net/tap0/gro_flush_timeout), not 20 ms"
-[ "$(in_ns cat /sys/class/net/tap0/threaded)" = 1 ] || fail "the TAP's NAPI is not threaded"
+[ "$(threaded)" = 1 ] || fail "--napi-thread on: the TAP's NAPI is not threaded"
 stop_tapir "$WORK/grosys"
 grep -q 'warning' "$WORK/grosys.err" && { cat "$WORK/grosys.err" >&2; fail "host GRO reported unavailable"; }
-pull_merged "$WORK/gro"
+pull_merged "$WORK/gro" --napi-thread off
 echo "host GRO: $MERGED segments per skb"
+[ "$THREADED" = 0 ] || fail "--napi-thread off: the TAP's NAPI is threaded"
 [ "$MERGED" -ge 4 ] || fail "the host's GRO merged $MERGED segments per skb, expected >= 4"
-pull_merged "$WORK/nogro" --no-host-gro
-[ "$MERGED" -eq 1 ] || fail "--no-host-gro: $MERGED segments per skb, expected 1"
+pull_merged "$WORK/nogro" --no-napi
+[ "$MERGED" -eq 1 ] || fail "--no-napi: $MERGED segments per skb, expected 1"
 echo PASS

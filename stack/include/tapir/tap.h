@@ -45,6 +45,15 @@ int tp_tap_gro_hold(struct tp_tap *tap, uint32_t usec, char *err, size_t errlen)
  * processing its ACKs and sending more) then runs beside tapir rather than
  * inside its write(), on another core if there is one. */
 int tp_tap_napi_thread(struct tp_tap *tap, char *err, size_t errlen);
+/* The same on demand: the thread polls while the TAP (all its queues) moves
+ * more than 128 MiB/s in and out together, and the poll runs inline again
+ * below 32 MiB/s, judged every 100 ms by the traffic itself (no timer: an
+ * idle TAP costs nothing). The thread takes the host's work off tapir's
+ * core in bulk, but each frame then wakes it: a round trip of small
+ * frames is a wake-up slower. Starts inline; 0, or -1 with err. */
+int tp_tap_napi_thread_auto(struct tp_tap *tap, char *err, size_t errlen);
+/* How many times the on-demand thread was turned on or off. */
+unsigned tp_tap_napi_thread_switches(const struct tp_tap *tap);
 
 /* The same with the TAP's offloads (IFF_VNET_HDR, TUNSETOFFLOAD): checksums
  * left partial and TCP super-frames up to 64 KB both ways, the kernel
