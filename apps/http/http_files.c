@@ -198,19 +198,22 @@ static int open_beneath(const struct http_docroot *root, const char *path)
 	return errno == EXDEV || errno == EACCES || errno == ELOOP ? -403 : -404;
 }
 
-/* Fills f from an open regular file (closing fd if it is not one). */
-static int take_file(int fd, const char *path, struct http_file *f)
+/* Fills f from an open file whose fstat is st (NULL: not taken yet),
+ * closing fd if it is not a regular file. */
+static int take_file(int fd, const struct stat *st, const char *path, struct http_file *f)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	struct stat own;
+	if (!st && fstat(fd, &own) == 0)
+		st = &own;
+	if (!st || !S_ISREG(st->st_mode)) {
 		close(fd);
 		return -404;            /* a device, FIFO or socket is not a page */
 	}
 	f->fd = fd;
-	f->size = (uint64_t)st.st_size;
-	f->mtime = st.st_mtim.tv_sec;
+	f->size = (uint64_t)st->st_size;
+	f->mtime = st->st_mtim.tv_sec;
 	f->content_type = http_content_type(path);
-	make_etag(f, (uint64_t)st.st_ino, st.st_mtim.tv_nsec);
+	make_etag(f, (uint64_t)st->st_ino, st->st_mtim.tv_nsec);
 	return 0;
 }
 
@@ -221,18 +224,21 @@ static int lookup_beneath(const struct http_docroot *root, const char *path, str
 	int fd = open_beneath(root, path);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
 		close(fd);
-		size_t n = strlen(path);
-		if (!n || path[n - 1] != '/')
-			return 301;
-		if ((size_t)snprintf(index, sizeof(index), "%sindex.html", path) >= sizeof(index))
-			return -404;
-		if ((fd = open_beneath(root, index)) < 0)
-			return fd;
-		path = index;
+		return -404;
 	}
-	return take_file(fd, path, f);
+	if (!S_ISDIR(st.st_mode))
+		return take_file(fd, &st, path, f);        /* one fstat a request */
+	close(fd);
+	size_t n = strlen(path);
+	if (!n || path[n - 1] != '/')
+		return 301;
+	if ((size_t)snprintf(index, sizeof(index), "%sindex.html", path) >= sizeof(index))
+		return -404;
+	if ((fd = open_beneath(root, index)) < 0)
+		return fd;
+	return take_file(fd, NULL, index, f);
 }
 
 int http_docroot_lookup(const struct http_docroot *root, const char *path, struct http_file *f)
@@ -263,5 +269,5 @@ int http_docroot_lookup(const struct http_docroot *root, const char *path, struc
 	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return errno == EACCES ? -403 : -404;
-	return take_file(fd, real, f);
+	return take_file(fd, NULL, real, f);
 }
