@@ -168,14 +168,21 @@ static int set_tcp_mem(void *t, const char *v, char *err, size_t n)
 
 static int set_napi_thread(void *t, const char *v, char *err, size_t n)
 {
-	static const char *const modes[] = {[VHOST_NAPI_AUTO] = "auto", [VHOST_NAPI_ON] = "on",
-					    [VHOST_NAPI_OFF] = "off"};
-	for (int m = 0; m < 3; m++)
-		if (!strcmp(v, modes[m])) {
-			((struct vhost_config *)t)->napi_thread = m;
-			return 0;
-		}
-	snprintf(err, n, "wants auto, on or off");
+	struct vhost_config *c = t;
+	uint64_t mb;
+	c->napi_thread_set = 1;
+	if (!strcmp(v, "on") || !strcmp(v, "off")) {
+		c->napi_thread = !strcmp(v, "on") ? VHOST_NAPI_ON : VHOST_NAPI_OFF;
+		return 0;
+	}
+	c->napi_thread = VHOST_NAPI_AUTO;
+	if (!strcmp(v, "auto"))
+		return 0;
+	if (!strncmp(v, "auto:", 5) && cli_uint(v + 5, 1, 100000, &mb, err, n) == 0) {
+		c->napi_auto_rate = mb << 20;
+		return 0;
+	}
+	snprintf(err, n, "wants auto, auto:MB (MiB/s that turn it on), on or off");
 	return -1;
 }
 
@@ -306,6 +313,10 @@ int vhost_config_check(struct vhost_config *c, const struct cli_command *cmd)
 			 c->prefix_len, h, c->host_prefix_len);
 		return -1;
 	}
+	if (c->no_napi && c->napi_thread_set) {
+		cli_fail(cmd, "--napi-thread needs the TAP's NAPI: drop --no-napi");
+		return -1;
+	}
 	if (c->queues > 1 && (c->pcap_path || c->impair_set)) {
 		cli_fail(cmd, "--queues %u does not combine with %s: each queue is a stack of its own; "
 			 "use one queue", c->queues, c->pcap_path ? "--pcap" : "--impair");
@@ -360,12 +371,14 @@ static void print_trace(const struct vhost_queue *q, const struct tp_trace_event
 	case TP_TRACE_TCP_VARS:
 		break;
 	}
-	static const char *const kind[] = {[TP_TRACE_FRAME_IN] = "in  ", [TP_TRACE_FRAME_OUT] = "out ",
-					   [TP_TRACE_DROP] = "drop", [TP_TRACE_STATE] = "state",
-					   [TP_TRACE_NOTE] = "note"};
+	static const char *const kinds[] = {[TP_TRACE_FRAME_IN] = "in  ", [TP_TRACE_FRAME_OUT] = "out ",
+					    [TP_TRACE_DROP] = "drop", [TP_TRACE_STATE] = "state",
+					    [TP_TRACE_NOTE] = "note"};
+	const char *kind = (size_t)ev->kind < sizeof(kinds) / sizeof(kinds[0]) && kinds[ev->kind] ?
+				   kinds[ev->kind] : "?";
 	/* One write a line: the queues' threads share the stream. */
 	snprintf(line, sizeof(line), "%5llu.%06llu %s%s %s\n", (unsigned long long)(t / 1000000u),
-		 (unsigned long long)(t % 1000000u), where, kind[ev->kind], text);
+		 (unsigned long long)(t % 1000000u), where, kind, text);
 	fputs(line, vh->cfg.messages);
 }
 
@@ -485,7 +498,8 @@ static int open_taps(struct vhost *vh, int offload, struct tp_tap **taps, char *
 			if (tp_tap_gro_hold(taps[0], HOST_GRO_HOLD_US, why, sizeof(why)) == 0) {
 				int mode = vh->cfg.napi_thread;
 				if ((mode == VHOST_NAPI_AUTO &&
-				     tp_tap_napi_thread_auto(taps[0], why, sizeof(why)) < 0) ||
+				     tp_tap_napi_thread_auto(taps[0], vh->cfg.napi_auto_rate, why,
+							     sizeof(why)) < 0) ||
 				    (mode == VHOST_NAPI_ON && tp_tap_napi_thread(taps[0], why, sizeof(why)) < 0))
 					fprintf(stderr, "tapir: warning: no NAPI thread on %s: %s\n",
 						name, why);

@@ -33,6 +33,8 @@ struct vhost_config {
 	int no_offload;             /* --no-offload: every frame complete, MTU-sized */
 	int no_napi;                /* --no-napi: a TAP without IFF_NAPI (no host GRO, no thread) */
 	enum { VHOST_NAPI_AUTO, VHOST_NAPI_ON, VHOST_NAPI_OFF } napi_thread;   /* --napi-thread */
+	uint64_t napi_auto_rate;    /* --napi-thread auto:MB, bytes/s; 0: the TAP's default */
+	int napi_thread_set;
 	unsigned queues;            /* TAP queues, a stack and a thread each; 0 means 1 */
 	tp_time busy_poll;          /* --busy-poll: µs the loop polls before sleeping */
 	int mac_set, gateway_set, seed_set;

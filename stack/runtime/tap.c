@@ -3,6 +3,7 @@
 #include "tapir/tap.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -38,14 +39,13 @@ static const char need_root[] = "creating a TAP needs root (CAP_NET_ADMIN): run 
  * once NAPI_AUTO_PERIOD has passed. */
 struct napi_auto {
 	_Atomic int enabled;
+	uint64_t on_rate;           /* bytes/s: thread on above this, off below a quarter */
 	_Atomic uint64_t bytes;
 	_Atomic tp_time since;
 	_Atomic int on;             /* what `threaded` was last set to */
 	_Atomic unsigned switches;
 };
 #define NAPI_AUTO_PERIOD TP_MSEC(100)
-#define NAPI_AUTO_ON (128ull << 20)     /* bytes/s: thread on above this ... */
-#define NAPI_AUTO_OFF (32ull << 20)     /* ... and off again below this */
 
 /* The queues of one multi-queue TAP. Each runs its own stack; each flow is
  * steered to one queue, but an ARP reply may land on any, so a
@@ -104,8 +104,22 @@ int tp_tap_check_name(const char *name, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-/* iff: IFF_VNET_HDR, IFF_NAPI, IFF_MULTI_QUEUE as wanted. */
-static struct tp_tap *tap_open(const char *name, short iff, char *err, size_t errlen)
+/* An existing TUN/TAP device's flags from sysfs (IFF_*), or -1 if there is
+ * none by that name in the sysfs we see. */
+static long existing_tun_flags(const char *name)
+{
+	char path[64], buf[24];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	long flags = fgets(buf, sizeof(buf), f) ? strtol(buf, NULL, 16) : -1;
+	fclose(f);
+	return flags;
+}
+
+/* iff: IFF_VNET_HDR, IFF_NAPI, IFF_MULTI_QUEUE, IFF_TUN_EXCL as wanted. */
+static struct tp_tap *tap_open(const char *name, int iff, char *err, size_t errlen)
 {
 	if (tp_tap_check_name(name, err, errlen) < 0)
 		return NULL;
@@ -122,7 +136,7 @@ static struct tp_tap *tap_open(const char *name, short iff, char *err, size_t er
 		return NULL;
 	}
 	struct ifreq ifr = {0};
-	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | iff);
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | iff);    /* IFF_TUN_EXCL is its sign bit */
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = errno;
@@ -131,6 +145,12 @@ static struct tp_tap *tap_open(const char *name, short iff, char *err, size_t er
 			snprintf(err, errlen, "%s", need_root);
 		else if (e == EBUSY)
 			snprintf(err, errlen, "TAP %s is busy: another program has it open", name);
+		else if (e == EINVAL && if_nametoindex(name) && existing_tun_flags(name) >= 0)
+			snprintf(err, errlen, "TAP %s already exists as a %s TAP (another tapir on it?): "
+				 "choose another --tap, or %s", name,
+				 existing_tun_flags(name) & IFF_MULTI_QUEUE ? "multi-queue" : "single-queue",
+				 existing_tun_flags(name) & IFF_MULTI_QUEUE ? "match its --queues" :
+									      "run with one queue");
 		else if (e == EINVAL && if_nametoindex(name))
 			snprintf(err, errlen, "interface %s already exists and is not a TAP", name);
 		else if (e == EINVAL && (iff & IFF_NAPI))
@@ -228,10 +248,11 @@ int tp_tap_napi_thread(struct tp_tap *tap, char *err, size_t errlen)
 	return sysfs_put(tap, "threaded", "1", err, errlen);
 }
 
-int tp_tap_napi_thread_auto(struct tp_tap *tap, char *err, size_t errlen)
+int tp_tap_napi_thread_auto(struct tp_tap *tap, uint64_t on_rate, char *err, size_t errlen)
 {
 	if (sysfs_put(tap, "threaded", "0", err, errlen) < 0)
 		return -1;
+	tap->napi->on_rate = on_rate ? on_rate : TP_TAP_NAPI_AUTO_RATE;
 	atomic_store(&tap->napi->since, tp_clock_now());
 	tap->napi->enabled = 1;
 	return 0;
@@ -243,20 +264,21 @@ unsigned tp_tap_napi_thread_switches(const struct tp_tap *tap)
 }
 
 /* Counts what the TAP moved; once a period, turns the NAPI thread on or
- * off by the rate (hysteresis between NAPI_AUTO_OFF and NAPI_AUTO_ON). */
+ * off by the rate (hysteresis: on above on_rate, off below a quarter). */
 static void napi_auto_account(struct tp_tap *tap, size_t bytes)
 {
 	struct napi_auto *a = tap->napi;
 	if (!a->enabled)
 		return;
 	atomic_fetch_add_explicit(&a->bytes, bytes, memory_order_relaxed);
-	tp_time now = tp_clock_now(), since = atomic_load_explicit(&a->since, memory_order_relaxed);
-	if (now - since < NAPI_AUTO_PERIOD ||
+	/* `since` first: another queue may move it on after we read the clock. */
+	tp_time since = atomic_load(&a->since), now = tp_clock_now();
+	if (now < since + NAPI_AUTO_PERIOD ||
 	    !atomic_compare_exchange_strong(&a->since, &since, now))
 		return;
 	uint64_t moved = atomic_exchange(&a->bytes, 0);
 	uint64_t rate = moved * 1000000u / (now - since);
-	int on = atomic_load(&a->on), want = on ? rate >= NAPI_AUTO_OFF : rate > NAPI_AUTO_ON;
+	int on = atomic_load(&a->on), want = on ? rate >= a->on_rate / 4 : rate > a->on_rate;
 	char err[160];
 	if (want == on)
 		return;
@@ -278,23 +300,49 @@ struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen)
 	return tap;
 }
 
+/* How many queues the TAP has attached, from sysfs (its rx-N), or -1 when
+ * the sysfs we see does not show this TAP. */
+static int attached_queues(const struct tp_tap *tap)
+{
+	char path[96], buf[24];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", tap->name);
+	FILE *f = fopen(path, "re");
+	int same = f && fgets(buf, sizeof(buf), f) && atoi(buf) == tap->ifindex;
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", tap->name);
+	DIR *d = same ? opendir(path) : NULL;
+	if (!d)
+		return -1;
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += !strncmp(e->d_name, "rx-", 3);
+	closedir(d);
+	return n;
+}
+
 int tp_tap_open_queues(const char *name, unsigned how, unsigned n, struct tp_tap **queues,
 		       char *err, size_t errlen)
 {
 	if (n < 1 || n > TP_TAP_QUEUES_MAX) {
 		snprintf(err, errlen, "a TAP has 1 to %d queues, not %u", TP_TAP_QUEUES_MAX, n);
-		return -EINVAL;
+		return -1;
 	}
 	memset(queues, 0, n * sizeof(*queues));
-	short iff = (short)(((how & TP_TAP_OFFLOAD) ? IFF_VNET_HDR : 0) |
-			    ((how & TP_TAP_NAPI) ? IFF_NAPI : 0) | (n > 1 ? IFF_MULTI_QUEUE : 0));
+	int iff = ((how & TP_TAP_OFFLOAD) ? IFF_VNET_HDR : 0) | ((how & TP_TAP_NAPI) ? IFF_NAPI : 0) |
+		  (n > 1 ? IFF_MULTI_QUEUE : 0);
+	/* A multi-queue TAP takes any number of programs' queues: one we
+	 * create is ours alone (IFF_TUN_EXCL), one that exists is checked for
+	 * strangers' queues once ours are on. */
+	int existed = if_nametoindex(name) != 0;
 	struct tap_group *g = NULL;
 	if (n > 1 && !(g = calloc(1, sizeof(*g) + n * sizeof(g->queue[0])))) {
 		snprintf(err, errlen, "creating TAP %s: out of memory", name);
-		return -ENOMEM;
+		return -1;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		struct tp_tap *q = tap_open(i ? queues[0]->name : name, iff, err, errlen);
+		struct tp_tap *q = tap_open(i ? queues[0]->name : name,
+					    iff | (n > 1 && !i && !existed ? IFF_TUN_EXCL : 0), err, errlen);
 		if (!q)
 			break;
 		queues[i] = q;
@@ -316,6 +364,10 @@ int tp_tap_open_queues(const char *name, unsigned how, unsigned n, struct tp_tap
 		}
 		if (i + 1 < n)
 			continue;
+		if (g && existed && attached_queues(q) > (int)n) {
+			snprintf(err, errlen, "TAP %s is busy: another program has queues on it", q->name);
+			break;
+		}
 		if (g)
 			g->steered = tap_steer_attach(q->fd, g->unsteered_why,
 						      sizeof(g->unsteered_why)) == 0;

@@ -70,6 +70,7 @@ if grep -q 'queue-steering' "$WORK/tapir.err"; then
 else
 	awk '$1 == "ESTABLISHED" { split($5, p, ":"); port = p[2]; getline; sub(/.*queue:/, ""); print port, $1 }' \
 		"$WORK/conns.out" >"$WORK/placed"
+	[ "$(wc -l <"$WORK/placed")" -eq 32 ] || fail "read $(wc -l <"$WORK/placed") placements, not 32"
 	while read -r port queue; do
 		[ "$queue" -eq "$(flow_queue "$port" 7 $Q)" ] ||
 			fail "the flow from port $port is on queue $queue, not $(flow_queue "$port" 7 $Q)"

@@ -27,7 +27,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 need_root
 
-RUNS=3 MB=2000 SECS=4 CONNS=50000 QUEUES=$(nproc)
+RUNS=3 MB=2000 SECS=4 CONNS=50000 QUEUES=$(($(nproc) < 64 ? $(nproc) : 64))
 CSV=bench.csv SVG="$TAPIR_ROOT/docs/img/bench.svg"
 while [ $# -gt 0 ]; do
 	case "$1" in

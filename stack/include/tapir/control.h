@@ -69,7 +69,9 @@ struct tp_control *tp_control_open(struct tp_loop *loop, const char *path, const
 /* Answers for another loop's stack too (the queues of a multi-queue TAP,
  * each on its own thread): its sockets are listed after the first
  * stack's, its counters added to them. Each answer takes that loop's core
- * lock while it reads the stack. Returns 0 or -ENOSPC (64 stacks). */
+ * lock while it reads the stack, so that loop must never take this one's.
+ * Call before the control's loop runs, or under its lock. Returns 0 or
+ * -ENOSPC (64 stacks). */
 int tp_control_add_stack(struct tp_control *ctl, struct tp_loop *loop);
 /* Drops the clients, closes, and removes the socket file if it is still
  * ours. NULL is ignored. Call it before tp_loop_free(). */

@@ -46,12 +46,14 @@ int tp_tap_gro_hold(struct tp_tap *tap, uint32_t usec, char *err, size_t errlen)
  * inside its write(), on another core if there is one. */
 int tp_tap_napi_thread(struct tp_tap *tap, char *err, size_t errlen);
 /* The same on demand: the thread polls while the TAP (all its queues) moves
- * more than 128 MiB/s in and out together, and the poll runs inline again
- * below 32 MiB/s, judged every 100 ms by the traffic itself (no timer: an
- * idle TAP costs nothing). The thread takes the host's work off tapir's
- * core in bulk, but each frame then wakes it: a round trip of small
- * frames is a wake-up slower. Starts inline; 0, or -1 with err. */
-int tp_tap_napi_thread_auto(struct tp_tap *tap, char *err, size_t errlen);
+ * more than on_rate bytes/s in and out together (0: TP_TAP_NAPI_AUTO_RATE,
+ * 128 MiB/s), and the poll runs inline again below a quarter of that,
+ * judged every 100 ms by the traffic itself (no timer: an idle TAP costs
+ * nothing). The thread takes the host's work off tapir's core in bulk, but
+ * each frame then wakes it: a round trip of small frames is a wake-up
+ * slower. Starts inline; 0, or -1 with err. */
+#define TP_TAP_NAPI_AUTO_RATE (128ull << 20)
+int tp_tap_napi_thread_auto(struct tp_tap *tap, uint64_t on_rate, char *err, size_t errlen);
 /* How many times the on-demand thread was turned on or off. */
 unsigned tp_tap_napi_thread_switches(const struct tp_tap *tap);
 
@@ -76,8 +78,10 @@ uint32_t tp_tap_offloads(const struct tp_tap *tap);
  * tp_tap_steered(). Each queue also hands the ARP frames it reads to its
  * siblings' stacks (tp_input_overheard()), so every stack learns the
  * host's MAC whichever queue a reply reaches.
- * Close the queues only when no loop runs any of them. Returns 0, or -1
- * with one line in err and nothing left open. */
+ * Close the queues only when no loop runs any of them. A TAP tapir creates
+ * is its own (IFF_TUN_EXCL); on one that exists, another program's queues
+ * are an error ("busy"). Returns 0, or -1 with one line in err and nothing
+ * left open. */
 #define TP_TAP_QUEUES_MAX 64
 #define TP_TAP_OFFLOAD 0x1u
 #define TP_TAP_NAPI 0x2u
