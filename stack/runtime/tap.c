@@ -207,23 +207,26 @@ struct tp_tap *tp_tap_open_napi(const char *name, char *err, size_t errlen)
 	return tap_open(name, IFF_NAPI, err, errlen);
 }
 
-/* Writes `value` to the TAP's /sys/class/net/NAME/FILE, after checking that
- * sysfs shows this TAP there (the same ifindex: a sysfs mounted for
- * another namespace may have a device of the same name). */
+/* Whether the sysfs we see shows this TAP under its name (the same
+ * ifindex: a sysfs mounted for another namespace may have a device of the
+ * same name). */
+static int sysfs_shows(const struct tp_tap *tap)
+{
+	char path[64], buf[24];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", tap->name);
+	FILE *f = fopen(path, "re");
+	int same = f && fgets(buf, sizeof(buf), f) && atoi(buf) == tap->ifindex;
+	if (f)
+		fclose(f);
+	return same;
+}
+
+/* Writes `value` to the TAP's /sys/class/net/NAME/FILE. */
 static int sysfs_put(const struct tp_tap *tap, const char *file, const char *value, char *err,
 		     size_t errlen)
 {
-	char path[96], buf[24];
-	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", tap->name);
-	FILE *f = fopen(path, "re");
-	int e = 0;
-	if (!f) {
-		e = -errno;
-	} else {
-		if (!fgets(buf, sizeof(buf), f) || atoi(buf) != tap->ifindex)
-			e = -ENODEV;
-		fclose(f);
-	}
+	char path[96];
+	int e = sysfs_shows(tap) ? 0 : -ENODEV;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", tap->name, file);
 	int fd = e ? -1 : open(path, O_WRONLY | O_CLOEXEC);
 	if (!e && (fd < 0 || write(fd, value, strlen(value)) < 0))
@@ -232,7 +235,8 @@ static int sysfs_put(const struct tp_tap *tap, const char *file, const char *val
 		close(fd);
 	if (e)
 		snprintf(err, errlen, "setting %s: %s", path,
-			 e == -ENODEV ? "sysfs shows another namespace's devices" : strerror(-e));
+			 e == -ENODEV ? "the /sys here does not show this TAP (another namespace's?)" :
+					strerror(-e));
 	return e;
 }
 
@@ -304,14 +308,9 @@ struct tp_tap *tp_tap_open_offload(const char *name, char *err, size_t errlen)
  * the sysfs we see does not show this TAP. */
 static int attached_queues(const struct tp_tap *tap)
 {
-	char path[96], buf[24];
-	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", tap->name);
-	FILE *f = fopen(path, "re");
-	int same = f && fgets(buf, sizeof(buf), f) && atoi(buf) == tap->ifindex;
-	if (f)
-		fclose(f);
+	char path[64];
 	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", tap->name);
-	DIR *d = same ? opendir(path) : NULL;
+	DIR *d = sysfs_shows(tap) ? opendir(path) : NULL;
 	if (!d)
 		return -1;
 	int n = 0;
