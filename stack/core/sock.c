@@ -224,7 +224,7 @@ int tp_sock_bind(struct tp_stack *s, int fd, tp_ip4 addr, uint16_t port)
 	if (!is_local_or_any(s, addr))
 		return -EADDRNOTAVAIL;
 	if (so->type == TP_SOCK_DGRAM)
-		return udp_bind(so, addr, port);
+		return udp_bind(so, addr, port, 0);
 	if (port == 0) {
 		int err = tcp_ephemeral_port(s, addr, 0, 0, &port);
 		if (err < 0)
@@ -322,7 +322,7 @@ int tp_sock_connect(struct tp_stack *s, int fd, tp_ip4 addr, uint16_t port)
 	GET(so, fd);
 	if (so->type == TP_SOCK_DGRAM) {
 		if (addr && !so->bound) {
-			int err = udp_bind(so, 0, 0);
+			int err = udp_bind(so, 0, 0, port);
 			if (err < 0)
 				return err;
 		}

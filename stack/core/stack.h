@@ -84,4 +84,13 @@ static inline void tp_timer_stop(struct tp_stack *s, struct tp_timer *t)
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
+/* Whether a flow from local port lport to rport reaches this stack when it
+ * is one of several on a steered link (tp_stack_config.queue_count); with
+ * no such link, or no peer port yet, any port does. */
+static inline int stack_port_comes_back(const struct tp_stack *s, uint16_t lport, uint16_t rport)
+{
+	return s->cfg.queue_count <= 1 || !rport ||
+	       tp_flow_queue(lport, rport, s->cfg.queue_count) == s->cfg.queue_index;
+}
+
 #endif

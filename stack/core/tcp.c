@@ -334,8 +334,7 @@ int tcp_ephemeral_port(struct tp_stack *s, tp_ip4 laddr, tp_ip4 raddr, uint16_t 
 	uint32_t offset = (uint32_t)siphash24(t->port_key, k, sizeof(k));
 	for (uint32_t i = 0; i < EPHEMERAL_COUNT; i++) {
 		uint16_t p = (uint16_t)(EPHEMERAL_MIN + (offset + t->port_offset + i) % EPHEMERAL_COUNT);
-		if ((rport && s->cfg.queue_count > 1 &&
-		     tp_flow_queue(p, rport, s->cfg.queue_count) != s->cfg.queue_index) ||
+		if (!stack_port_comes_back(s, p, rport) ||
 		    tcp_lookup(s, laddr, p, raddr, rport) || tcp_lookup_listener(s, laddr, p) ||
 		    sock_port_bound(s, TP_SOCK_STREAM, laddr, p))
 			continue;

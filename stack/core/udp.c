@@ -48,15 +48,16 @@ int udp_port_bound(struct tp_stack *s, tp_ip4 addr, uint16_t port)
 	return 0;
 }
 
-int udp_bind(struct tp_sock *so, tp_ip4 addr, uint16_t port)
+int udp_bind(struct tp_sock *so, tp_ip4 addr, uint16_t port, uint16_t rport)
 {
 	struct tp_stack *s = so->stack;
 	if (port == 0) {
-		/* RFC 6056 §3.3.1 (algorithm 1): a random start, then the next free. */
+		/* RFC 6056 §3.3.1 (algorithm 1): a random start, then the next free
+		 * (whose answers from rport come back to this stack's queue). */
 		uint32_t start = tp_rand_below(&s->rng, EPHEMERAL_COUNT);
 		for (uint32_t i = 0; i < EPHEMERAL_COUNT && !port; i++) {
 			uint16_t p = (uint16_t)(EPHEMERAL_MIN + (start + i) % EPHEMERAL_COUNT);
-			if (!udp_port_bound(s, addr, p))
+			if (!udp_port_bound(s, addr, p) && stack_port_comes_back(s, p, rport))
 				port = p;
 		}
 		if (!port)
@@ -167,7 +168,7 @@ long udp_sendto(struct tp_sock *so, const uint8_t *buf, size_t len, tp_ip4 addr,
 	if (!nif)
 		return -ENETUNREACH;
 	if (!so->bound) {
-		int err = udp_bind(so, 0, 0);
+		int err = udp_bind(so, 0, 0, port);
 		if (err < 0)
 			return err;
 	}

@@ -33,7 +33,9 @@ struct udp_state {
 
 int udp_init(struct tp_stack *s);
 void udp_fini(struct tp_stack *s);
-int udp_bind(struct tp_sock *so, tp_ip4 addr, uint16_t port);
+/* Port 0 picks a free ephemeral one; with rport (the peer's, when known)
+ * one whose flow comes back to this stack's queue (stack_port_comes_back). */
+int udp_bind(struct tp_sock *so, tp_ip4 addr, uint16_t port, uint16_t rport);
 void udp_unbind(struct tp_sock *so);
 long udp_sendto(struct tp_sock *so, const uint8_t *buf, size_t len, tp_ip4 addr, uint16_t port);
 long udp_recvfrom(struct tp_sock *so, uint8_t *buf, size_t len, int peek, tp_ip4 *addr, uint16_t *port);

@@ -2,8 +2,9 @@
  * test_tcp_queue.c - a stack that is one of several on a steered link
  * (tp_stack_config's queue_count / queue_index; tapir/tap.h's multi-queue
  * TAP): tp_flow_queue() is symmetric, in range and spreads flows evenly,
- * even over Linux's even-only connect() ports; connect() takes only local
- * ports whose flow the link hands back to this stack; a bad index is refused.
+ * even over Linux's even-only connect() ports; TCP connect() and UDP's
+ * connect() or first sendto() take only local ports whose flow the link
+ * hands back to this stack; a bad index is refused.
  */
 #include <errno.h>
 #include <string.h>
@@ -63,6 +64,34 @@ START_TEST(connect_picks_ports_of_its_queue)
 }
 END_TEST
 
+/* UDP: a port picked at connect() or at the first sendto() hashes back
+ * with the peer's port too. */
+START_TEST(udp_picks_ports_of_its_queue)
+{
+	struct tp_stack_config cfg = {.seed = 7, .start_time = TP_SEC(1000), .queue_count = 4,
+				      .queue_index = 3};
+	struct tconn t;
+	tc_init(&t, &cfg);
+	for (int i = 0; i < 100; i++) {
+		int fd = tp_sock_open(t.h.stack, TP_SOCK_DGRAM);
+		ck_assert_int_ge(fd, 0);
+		h_clear(&t.h);
+		if (i % 2) {
+			ck_assert_int_eq(tp_sock_connect(t.h.stack, fd, PEER_IP, 53), 0);
+			ck_assert_int_eq(tp_sock_send(t.h.stack, fd, "q", 1), 1);
+		} else {
+			ck_assert_int_eq(tp_sock_sendto(t.h.stack, fd, "q", 1, PEER_IP, 53), 1);
+		}
+		ck_assert_uint_eq(t.h.n_out, 1);
+		const uint8_t *udp = t.h.out[0].b + 14 + 20;
+		uint16_t sport = (uint16_t)(udp[0] << 8 | udp[1]);
+		ck_assert_uint_eq(tp_flow_queue(sport, 53, 4), 3);
+		tp_sock_close(t.h.stack, fd);
+	}
+	tc_fini(&t);
+}
+END_TEST
+
 START_TEST(queue_index_out_of_range_refused)
 {
 	struct tp_stack_config cfg = {.seed = 1, .queue_count = 2, .queue_index = 2};
@@ -82,6 +111,7 @@ static Suite *queue_suite(void)
 	TCase *tc = tcase_create("queues");
 	tcase_add_test(tc, flow_queue_symmetric_and_spread);
 	tcase_add_test(tc, connect_picks_ports_of_its_queue);
+	tcase_add_test(tc, udp_picks_ports_of_its_queue);
 	tcase_add_test(tc, queue_index_out_of_range_refused);
 	suite_add_tcase(s, tc);
 	return s;

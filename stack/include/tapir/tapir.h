@@ -110,8 +110,9 @@ struct tp_stack_config {
 	uint8_t tcp_sack;           /* SACK (RFC 2018, RFC 6675 recovery) [on] */
 	uint8_t tcp_timestamps;     /* timestamps, RTTM and PAWS (RFC 7323) [on] */
 	/* One of queue_count stacks sharing a link whose frames are steered by
-	 * tp_flow_queue() (a multi-queue TAP, tapir/tap.h): a connect() then
-	 * takes only local ports whose flow comes back to queue_index. [1, 0] */
+	 * tp_flow_queue() (a multi-queue TAP, tapir/tap.h): a connect() (UDP:
+	 * or first sendto) then takes only local ports whose flow comes back
+	 * to queue_index; a bind to port 0 does not know the peer yet. [1, 0] */
 	uint16_t queue_count, queue_index;
 };
 #define TP_OFF 2                /* a switch turned off (0 is the default, 1 on) */
