@@ -682,9 +682,16 @@ static int query_on(int fd, const struct sockaddr_un *sun, const char *request, 
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += CONTROL_QUERY_TIMEOUT_MS / 1000;
-	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) < 0)
-		return errno == EAGAIN ? -EBUSY : -errno;     /* EAGAIN: its backlog is full */
-	int e = send_request(fd, request, &deadline);
+	/* EAGAIN: its backlog is full, as a burst of clients can make it for a
+	 * moment. Ask again every 2 ms until the deadline; a tapir that stays
+	 * that full is busy. */
+	int e;
+	while ((e = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) < 0 ? errno : 0) ==
+		       EAGAIN && ms_left(&deadline) > 0)
+		nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+	if (e)
+		return e == EAGAIN ? -EBUSY : -e;
+	e = send_request(fd, request, &deadline);
 	return e < 0 ? e : read_answer(fd, answer, &deadline);
 }
 
