@@ -104,18 +104,25 @@ int tp_tap_check_name(const char *name, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-/* An existing TUN/TAP device's flags from sysfs (IFF_*), or -1 if there is
- * none by that name in the sysfs we see. */
-static long existing_tun_flags(const char *name)
+/* The number in /sys/class/net/NAME/FILE, in `base`, or -1 when the sysfs
+ * we see has no such file. */
+static long sysfs_number(const char *name, const char *file, int base)
 {
 	char path[64], buf[24];
-	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, file);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return -1;
-	long flags = fgets(buf, sizeof(buf), f) ? strtol(buf, NULL, 16) : -1;
+	long v = fgets(buf, sizeof(buf), f) ? strtol(buf, NULL, base) : -1;
 	fclose(f);
-	return flags;
+	return v;
+}
+
+/* An existing TUN/TAP device's flags (IFF_*), or -1 if there is none by
+ * that name in the sysfs we see. */
+static long existing_tun_flags(const char *name)
+{
+	return sysfs_number(name, "tun_flags", 16);
 }
 
 /* iff: IFF_VNET_HDR, IFF_NAPI, IFF_MULTI_QUEUE, IFF_TUN_EXCL as wanted. */
@@ -212,13 +219,7 @@ struct tp_tap *tp_tap_open_napi(const char *name, char *err, size_t errlen)
  * same name). */
 static int sysfs_shows(const struct tp_tap *tap)
 {
-	char path[64], buf[24];
-	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", tap->name);
-	FILE *f = fopen(path, "re");
-	int same = f && fgets(buf, sizeof(buf), f) && atoi(buf) == tap->ifindex;
-	if (f)
-		fclose(f);
-	return same;
+	return sysfs_number(tap->name, "ifindex", 10) == tap->ifindex;
 }
 
 /* Writes `value` to the TAP's /sys/class/net/NAME/FILE. */
