@@ -255,8 +255,9 @@ static void answer_request(struct tp_control *ctl, const char *request, struct a
 			tp_udp_foreach(ks, udp_record, &walk);
 		else if (!strcmp(request, "summary"))
 			tp_tcp_foreach(ks, count_state, &walk);
-		for (int id = 0; id < TP_STAT_COUNT; id++)
-			counter[id] += tp_stat(ks, (enum tp_stat_id)id);
+		else
+			for (int id = 0; id < TP_STAT_COUNT; id++)
+				counter[id] += tp_stat(ks, (enum tp_stat_id)id);
 		if (k)
 			tp_loop_unlock(l);
 	}
